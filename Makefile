@@ -1,0 +1,49 @@
+# The two commands: `make demo` runs the pipeline on embedded defaults, `make test` runs the tests.
+# Both create (or reuse) .venv and install SkyRay into it. torch is installed first, pinned to the
+# CPU wheel this project's machines carry; on a GPU cluster use your own torch:
+#   make install TORCH_SPEC=            (skip the torch step; keep the torch already in the venv)
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+SKYRAY_DATA_DIR ?= $(abspath ../shared/data)
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.skyray-installed
+export SKYRAY_DATA_DIR
+# DeepSpeed compiles a CPU op on first use; keep it between runs
+export TORCH_EXTENSIONS_DIR ?= $(abspath .cache/torch_extensions)
+export RAY_USAGE_STATS_ENABLED=0
+export TOKENIZERS_PARALLELISM=false
+export HF_HUB_OFFLINE=1
+
+.PHONY: install demo test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+ifneq ($(strip $(TORCH_SPEC)),)
+	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
+	echo "$(TORCH_SPEC)" > $(VENV)/torch-constraint.txt
+else
+	$(BIN)/python -c "import torch; print('torch', torch.__version__)" > /dev/null
+	$(BIN)/python -c "import torch; print('torch==' + torch.__version__)" > $(VENV)/torch-constraint.txt
+endif
+	$(BIN)/python -m pip install -q -c $(VENV)/torch-constraint.txt -e ".[dev]"
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/skyray pipeline --config configs/local/demo.yaml
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check skyray tests bench jobs
+	$(BIN)/ruff format --check skyray tests bench jobs
+
+bench: install
+	$(BIN)/python bench/grading_throughput.py
+
+clean:
+	rm -rf $(VENV) .cache runs .pytest_cache

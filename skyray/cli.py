@@ -1,0 +1,54 @@
+"""The ``skyray`` command. Each command group lives in its stage's ``cli`` module, which exposes
+``register(subparsers)``; heavy imports happen only inside the chosen command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from skyray import __version__
+
+COMMAND_MODULES = [
+    "skyray.data.cli",
+    "skyray.eval.cli",
+    "skyray.pipeline_cli",
+]
+
+# errors that are the user's (bad input, missing files): one line, exit code 2
+USER_ERRORS = (ValueError, FileNotFoundError, KeyError, PermissionError, ConnectionError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="skyray",
+        description="SkyRay: synthetic maths SFT data, curation, training and evaluation on Ray.",
+    )
+    parser.add_argument("--version", action="version", version=f"skyray {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except USER_ERRORS as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"skyray: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("skyray: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""Arguments every stage command shares: ``--config``, ``--run-dir``, ``--address`` and
+trailing ``key=value`` overrides."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_stage_args(parser: argparse.ArgumentParser, default_config: str | None = None) -> None:
+    parser.add_argument(
+        "--config", default=default_config, help="YAML config file (fields not set keep defaults)"
+    )
+    parser.add_argument("--run-dir", default="runs/default", help="run folder (runs/<run>)")
+    parser.add_argument(
+        "--address", default=None, help="Ray cluster address (default: $RAY_ADDRESS or local)"
+    )
+    parser.add_argument(
+        "overrides", nargs="*", metavar="key=value", help="dotted config overrides, e.g. a.b=3"
+    )

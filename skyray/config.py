@@ -1,0 +1,199 @@
+"""Typed stage configs: YAML files plus dotted ``key=value`` overrides into dataclasses.
+
+Every stage owns one ``@dataclass(kw_only=True)`` config whose fields carry a comment and whose
+``__post_init__`` raises ``ValueError`` for the user's mistakes. This module turns plain data
+(YAML, CLI overrides) into such dataclasses with type checks, and hashes them for run manifests.
+
+A shipped YAML file names its stage in a top-level ``stage:`` key; :data:`STAGES` maps that name
+to the config class (as an import string, so importing this module stays light).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import json
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# stage name -> "module:Class" of its config dataclass. Later stages register here.
+STAGES: dict[str, str] = {
+    "seeds": "skyray.data.seeds:SeedsConfig",
+    "score": "skyray.eval.score:ScoreConfig",
+    "pipeline": "skyray.pipeline:PipelineConfig",
+}
+
+
+class ConfigError(ValueError):
+    """A config file or override that cannot be turned into the stage's config."""
+
+
+def stage_class(stage: str) -> type:
+    """The config dataclass registered for ``stage``."""
+    if stage not in STAGES:
+        raise ConfigError(f"unknown stage {stage!r}; known stages: {', '.join(sorted(STAGES))}")
+    module_name, _, class_name = STAGES[stage].partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML mapping; a clear error for a missing file or a non-mapping document."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
+    return data
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``a.b.c=value`` -> (["a", "b", "c"], value) with the value parsed as YAML."""
+    import yaml
+
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"override {text!r} is not of the form key=value")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return [part for part in key.strip().split(".")], value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Return a copy of ``data`` with each dotted override set (creating nested mappings)."""
+    result = json.loads(json.dumps(data, default=str))
+    for text in overrides:
+        keys, value = parse_override(text)
+        node = result
+        for key in keys[:-1]:
+            child = node.setdefault(key, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"override {text!r}: {key!r} is not a mapping")
+            node = child
+        node[keys[-1]] = value
+    return result
+
+
+def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
+    """Build dataclass ``cls`` from plain data, checking keys and types recursively."""
+    where = where or cls.__name__
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; known keys: {sorted(fields)}")
+    kwargs = {name: _coerce(hints[name], value, f"{where}.{name}") for name, value in data.items()}
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # a required field is missing
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in (a for a in args if a is not type(None)):
+            try:
+                return _coerce(arg, value, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(
+            errors[0] if len(errors) == 1 else f"{where}: {value!r} fits none of {tp}"
+        )
+    if origin is typing.Literal:
+        if value not in args:
+            raise ConfigError(f"{where}: {value!r} is not one of {list(args)}")
+        return value
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        item_type = args[0] if args else Any
+        items = [_coerce(item_type, v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return items if origin is list else tuple(items)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        value_type = args[1] if len(args) == 2 else Any
+        return {str(k): _coerce(value_type, v, f"{where}.{k}") for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, tp):
+            return value
+        return from_dict(tp, value, where)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if isinstance(value, (dict, list)) or value is None:
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return str(value)
+    return value
+
+
+def load_config(
+    cls: type[T], path: str | Path | None = None, overrides: list[str] | None = None
+) -> T:
+    """Load ``cls`` from an optional YAML file (its ``stage:`` key is checked and dropped)
+    plus dotted overrides. Field defaults fill whatever the file leaves out."""
+    data = read_yaml(path) if path else {}
+    stage = data.pop("stage", None)
+    if stage is not None and stage in STAGES and stage_class(stage) is not cls:
+        raise ConfigError(f"{path}: is a {stage!r} config, not a {cls.__name__}")
+    data = apply_overrides(data, overrides or [])
+    data.pop("stage", None)
+    return from_dict(cls, data)
+
+
+def load_stage_config(path: str | Path, overrides: list[str] | None = None) -> Any:
+    """Load a shipped YAML whose ``stage:`` key names its config class."""
+    data = read_yaml(path)
+    if "stage" not in data:
+        raise ConfigError(f"{path}: missing top-level 'stage:' key naming the stage")
+    return load_config(stage_class(str(data["stage"])), path, overrides)
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """Plain-data view of a config dataclass (what manifests record)."""
+    return dataclasses.asdict(cfg)
+
+
+def config_hash(cfg: Any) -> str:
+    """Stable short hash of a config's content."""
+    blob = json.dumps(to_dict(cfg), sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise ``ValueError(message)`` unless ``condition``: for ``__post_init__`` validation."""
+    if not condition:
+        raise ValueError(message)

@@ -1,0 +1,111 @@
+"""Final-answer extraction from a model or teacher response.
+
+Two entry points:
+
+- :func:`extract_strict`: MetaMath's rule. Only the text after the last ``The answer is``
+  (optional colon) counts; nothing else is looked at.
+- :func:`extract_answer`: what a careful reader would take as the final answer, in order: the text
+  after the last answer phrase (``The answer is``, ``The final/correct answer is``), the last
+  ``\\boxed{}``, a GSM8K ``#### N`` line, and a closing ``... is VALUE`` statement on the last line.
+
+Both return an :class:`Extraction` whose ``answer`` is ``None`` when nothing was found, with
+``method`` saying which rule fired (or ``"none"``), so callers can report it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from skyray.math.latex import last_boxed, strip_math_delimiters
+
+ANSWER_LINE = "The answer is"
+
+_STRICT_RE = re.compile(r"The answer is:?[ \t]*")
+_PHRASE_RE = re.compile(
+    r"(?:the\s+)?(?:final\s+|correct\s+)?answer\s+(?:is|would\s+be|will\s+be)\s*:?[ \t]*",
+    re.IGNORECASE,
+)
+_HASH_RE = re.compile(r"####\s*(.+)")
+_STATEMENT_RE = re.compile(r"\b(?:is|are|equals|=)\s+(.+)$", re.IGNORECASE)
+# words after the answer that end it: "19, but this assumes ..."
+_TRAILING_CLAUSE_RE = re.compile(
+    r"(?:[,;]\s*|\s+)(?:but|because|since|which|however|assuming|given that|so that|"
+    r"where|when|if|as\s+(?:required|desired|expected)|therefore|thus|hence)\b.*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_SENTENCE_END_RE = re.compile(r"(?<!\d)\.\s+(?=[A-Z(\\])|\.\s*$")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    answer: str | None  # the cleaned answer text, None when none was found
+    method: str  # "prefix", "phrase", "boxed", "gsm8k", "statement" or "none"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0].strip()
+
+
+def clean_answer(text: str) -> str:
+    """Trim an extracted answer: inner ``\\boxed{}``, math delimiters, trailing words/period."""
+    text = text.strip()
+    boxed = last_boxed(text)
+    if boxed is not None:
+        return boxed.strip()
+    text = _TRAILING_CLAUSE_RE.sub("", text)
+    match = _SENTENCE_END_RE.search(text)
+    if match:
+        text = text[: match.start()]
+    text = text.strip().rstrip(".").strip()
+    text = strip_math_delimiters(text)
+    for quote in ('\\"', '"', "'", "`"):
+        if len(text) > 2 * len(quote) and text.startswith(quote) and text.endswith(quote):
+            text = text[len(quote) : -len(quote)].strip()
+    return text.strip()
+
+
+def extract_strict(response: str) -> Extraction:
+    """MetaMath's strict rule: the rest of the line after the last ``The answer is``."""
+    matches = list(_STRICT_RE.finditer(response))
+    if not matches:
+        return Extraction(None, "none")
+    tail = _first_line(response[matches[-1].end() :])
+    tail = tail.strip().rstrip(".").strip()
+    tail = strip_math_delimiters(tail)
+    return Extraction(tail or None, "prefix" if tail else "none")
+
+
+def extract_answer(response: str) -> Extraction:
+    """Best-effort final answer, falling back through the rules in the module docstring."""
+    if not response or not response.strip():
+        return Extraction(None, "none")
+    phrases = list(_PHRASE_RE.finditer(response))
+    if phrases:
+        tail = _first_line(response[phrases[-1].end() :])
+        answer = clean_answer(tail)
+        if answer:
+            method = "prefix" if phrases[-1].group(0).startswith(ANSWER_LINE) else "phrase"
+            return Extraction(answer, method)
+    boxed = last_boxed(response)
+    if boxed is not None and boxed.strip():
+        return Extraction(boxed.strip(), "boxed")
+    hashes = list(_HASH_RE.finditer(response))
+    if hashes:
+        answer = clean_answer(hashes[-1].group(1))
+        if answer:
+            return Extraction(answer, "gsm8k")
+    lines = [line for line in response.strip().splitlines() if line.strip()]
+    if lines:
+        last_sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z])", lines[-1].strip())[-1]
+        match = _STATEMENT_RE.search(last_sentence)
+        if match:
+            answer = clean_answer(match.group(1))
+            if answer:
+                return Extraction(answer, "statement")
+    return Extraction(None, "none")
+
+
+def has_answer_line(response: str) -> bool:
+    """True when the response ends its reasoning with a ``The answer is`` line (synthesis rule)."""
+    return extract_strict(response).answer is not None

@@ -1,0 +1,67 @@
+"""The shared grader: one call from a response and a gold answer to a verdict.
+
+Modes:
+- ``strict``: MetaMath's evaluation. The answer is the rest of the line after the last
+  ``The answer is``; it is correct when its MATH-normalised string equals the gold's, or both are
+  plain numbers of equal value. Nearly 100% precise, low recall (the paper's Appendix B).
+- ``equiv`` (default): :func:`~skyray.math.extract.extract_answer` then
+  :func:`~skyray.math.equiv.is_equiv`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from skyray.math.equiv import DEFAULT_TIMEOUT_S, is_equiv, parse_number
+from skyray.math.extract import extract_answer, extract_strict
+from skyray.math.latex import last_boxed
+from skyray.math.normalize import strict_normalize
+
+GraderMode = Literal["strict", "equiv"]
+GRADER_MODES: tuple[str, ...] = ("strict", "equiv")
+
+
+@dataclass(frozen=True)
+class Grade:
+    extracted: str | None  # the answer taken from the response, None if none was found
+    correct: bool
+    method: str  # which extraction rule fired ("none" when no answer was found)
+
+
+def strict_equal(pred: str | None, gold: str | None) -> bool:
+    """MetaMath's comparison: normalised strings, or equal plain numbers (commas dropped)."""
+    if pred is None or gold is None:
+        return False
+    if strict_normalize(pred) == strict_normalize(gold):
+        return True
+    a = parse_number(pred.replace(",", "").rstrip("."))
+    b = parse_number(gold.replace(",", ""))
+    return a is not None and b is not None and a[0] == b[0] and not a[1] and not b[1]
+
+
+def grade(
+    response: str,
+    gold: str,
+    mode: GraderMode = "equiv",
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> Grade:
+    """Grade one response against one gold answer."""
+    if mode == "strict":
+        extraction = extract_strict(response or "")
+        return Grade(extraction.answer, strict_equal(extraction.answer, gold), extraction.method)
+    if mode == "equiv":
+        extraction = extract_answer(response or "")
+        correct = is_equiv(extraction.answer, gold, timeout_s)
+        return Grade(extraction.answer, correct, extraction.method)
+    raise ValueError(f"unknown grader {mode!r}; choose one of {', '.join(GRADER_MODES)}")
+
+
+def gold_from_solution(solution: str) -> str | None:
+    """Gold answer from a reference solution: MATH's last ``\\boxed{}``, else GSM8K's ``#### N``."""
+    boxed = last_boxed(solution)
+    if boxed is not None:
+        return boxed.strip()
+    if "####" in solution:
+        return solution.rsplit("####", 1)[1].strip().replace(",", "")
+    return None

@@ -1,0 +1,154 @@
+"""Run folders: ``runs/<run>/step-N-<name>/`` with a manifest and a success marker.
+
+A step's *fingerprint* hashes its config and its inputs (a file's size and mtime, or an upstream
+step's own fingerprint). The manifest (config, config hash, inputs, row counts, versions, timings)
+is written first and the ``_SUCCESS`` marker last, holding the fingerprint: a rerun skips a step
+whose marker matches, and redoes one whose config or inputs changed or that never finished.
+
+Usage::
+
+    step = Step(run_dir, 3, "curate")
+    if step.is_done(cfg, inputs):
+        return step.manifest()
+    step.start(reset=True)
+    ... write files under step.path ...
+    step.finish(cfg, inputs, rows={"kept": 10, "dropped": 2})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from skyray.config import config_hash, to_dict
+
+MANIFEST = "manifest.json"
+SUCCESS = "_SUCCESS"
+VERSIONED_PACKAGES = (
+    "skyray",
+    "ray",
+    "torch",
+    "transformers",
+    "deepspeed",
+    "vllm",
+    "pyarrow",
+    "datasketch",
+    "math-verify",
+    "openai",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions (read from metadata, nothing imported)."""
+    versions = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def input_fingerprint(path: str | Path) -> dict[str, Any]:
+    """Identify an input cheaply: an upstream step by its fingerprint, a file by size+mtime,
+    a folder by the same over its files."""
+    path = Path(path)
+    marker = path / SUCCESS
+    if marker.is_file():
+        return {"path": str(path), "step_fingerprint": marker.read_text().strip()}
+    if path.is_file():
+        stat = path.stat()
+        return {"path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            stat = child.stat()
+            digest.update(f"{child.relative_to(path)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        return {"path": str(path), "tree": digest.hexdigest()[:16]}
+    raise FileNotFoundError(f"input not found: {path}")
+
+
+def fingerprint(cfg: Any, inputs: list[str | Path] | None = None) -> str:
+    """Hash of the config and the inputs' identities."""
+    parts = {"config": config_hash(cfg), "inputs": [input_fingerprint(p) for p in inputs or []]}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Step:
+    run_dir: Path  # runs/<run>
+    index: int  # N in step-N-<name>
+    name: str  # short stage name, e.g. "curate"
+
+    def __post_init__(self) -> None:
+        self.run_dir = Path(self.run_dir)
+        if self.index < 0:
+            raise ValueError(f"step index must be >= 0, got {self.index}")
+        self._started = time.time()
+
+    @property
+    def path(self) -> Path:
+        return self.run_dir / f"step-{self.index}-{self.name}"
+
+    def is_done(self, cfg: Any, inputs: list[str | Path] | None = None) -> bool:
+        """True when the step finished before with the same config and inputs."""
+        marker = self.path / SUCCESS
+        if not marker.is_file():
+            return False
+        return marker.read_text().strip() == fingerprint(cfg, inputs)
+
+    def start(self, reset: bool = False) -> Path:
+        """Create the step folder; ``reset`` wipes a previous partial attempt. Removes a stale
+        success marker so an interrupted rerun is never mistaken for a finished one."""
+        import shutil
+
+        if reset and self.path.exists():
+            shutil.rmtree(self.path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        (self.path / SUCCESS).unlink(missing_ok=True)
+        self._started = time.time()
+        return self.path
+
+    def finish(
+        self,
+        cfg: Any,
+        inputs: list[str | Path] | None = None,
+        rows: dict[str, int] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Write the manifest, then the success marker (last)."""
+        fp = fingerprint(cfg, inputs)
+        manifest = {
+            "step": self.path.name,
+            "fingerprint": fp,
+            "config": to_dict(cfg),
+            "config_hash": config_hash(cfg),
+            "inputs": [input_fingerprint(p) for p in inputs or []],
+            "rows": rows or {},
+            "versions": package_versions(),
+            "argv": sys.argv,
+            "started_at": self._started,
+            "finished_at": time.time(),
+            "duration_s": round(time.time() - self._started, 3),
+            **(extra or {}),
+        }
+        write_json_atomic(self.path / MANIFEST, manifest)
+        (self.path / SUCCESS).write_text(fp + "\n")
+        return manifest
+
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.path / MANIFEST).read_text())
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON through a temp file and rename, so readers never see half a file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    tmp.replace(path)
