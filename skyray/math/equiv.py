@@ -119,7 +119,7 @@ def _compare_lists(pred: str, gold: str, timeout_s: float) -> bool | None:
             return None
         if (gold[0], gold[-1]) != (pred[0], pred[-1]) or len(g_items) != len(p_items):
             return False
-        return all(is_equiv(p, g, timeout_s) for p, g in zip(p_items, g_items))
+        return all(is_equiv(p, g, timeout_s) for p, g in zip(p_items, g_items, strict=True))
     g_items, p_items = _list_items(gold), _list_items(pred)
     if len(g_items) < 2 and len(p_items) < 2:
         return None
