@@ -25,6 +25,9 @@ T = TypeVar("T")
 STAGES: dict[str, str] = {
     "seeds": "skyray.data.seeds:SeedsConfig",
     "score": "skyray.eval.score:ScoreConfig",
+    "eval": "skyray.eval.run:EvalConfig",
+    "eval-distractors": "skyray.eval.distractors:DistractorConfig",
+    "eval-verify": "skyray.eval.verifier:VerifierConfig",
     "pipeline": "skyray.pipeline:PipelineConfig",
 }
 

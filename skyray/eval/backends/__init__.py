@@ -1,0 +1,1 @@
+"""Generation backends behind :class:`skyray.eval.generate.Generator` (imported lazily)."""

@@ -1,0 +1,241 @@
+"""The evaluation stage: generate with one backend, grade with both graders, write the report.
+
+``run_eval(cfg, run_dir, index, model_path)`` writes ``runs/<run>/step-<index>-eval/``:
+
+- ``predictions.parquet`` (and ``.jsonl``): one row per (problem, sample) in the
+  :class:`~skyray.records.Prediction` columns (graded with the first grader) plus ``problem``,
+  ``num_distractors``, token counts and both graders' verdicts side by side;
+- ``report.json`` and ``report.md``: see :mod:`skyray.eval.report`;
+- ``manifest.json`` and ``_SUCCESS`` (a rerun with the same config and inputs is skipped).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skyray.config import require
+from skyray.eval.distractors import DistractorConfig
+from skyray.eval.generate import GenerationConfig, GenRequest, GenResult, Throughput
+from skyray.eval.items import EvalItem, check_benchmark_name, is_jsonl_path
+from skyray.math.grade import GRADER_MODES
+
+logger = logging.getLogger(__name__)
+PREDICTIONS = "predictions.parquet"
+PREDICTIONS_JSONL = "predictions.jsonl"
+REPORT_JSON = "report.json"
+REPORT_MD = "report.md"
+
+
+@dataclass(kw_only=True)
+class EvalConfig:
+    benchmarks: list[str] = field(default_factory=lambda: ["gsm8k-test", "math-test"])  # names,
+    # aliases (gsm8k, math), gsm8k-distractors, or JSONL paths with problem + answer
+    data_dir: str = ""  # benchmark data directory ("" = $SKYRAY_DATA_DIR)
+    limit: int = 0  # first N problems of each benchmark (0 = all)
+    graders: list[str] = field(default_factory=lambda: ["strict", "equiv"])  # first = primary
+    grade_timeout_s: float = 2.0  # limit per symbolic comparison
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    distractors: DistractorConfig = field(default_factory=DistractorConfig)  # gsm8k-distractors
+    training_manifest: str = ""  # training data (Parquet/JSONL/folder) checked for overlap
+    chunk_size: int = 256  # requests per progress update
+
+    def __post_init__(self) -> None:
+        require(bool(self.benchmarks), "benchmarks must name at least one benchmark")
+        for name in self.benchmarks:
+            check_benchmark_name(name)
+        require(self.limit >= 0, f"limit must be >= 0, got {self.limit}")
+        require(bool(self.graders), "graders must not be empty")
+        bad = [g for g in self.graders if g not in GRADER_MODES]
+        require(not bad, f"unknown graders {bad}; choose from {GRADER_MODES}")
+        require(self.grade_timeout_s > 0, "grade_timeout_s must be > 0")
+        require(self.chunk_size >= 1, "chunk_size must be >= 1")
+
+
+def build_requests(items: list[EvalItem], num_samples: int) -> list[GenRequest]:
+    from skyray.prompt import render_prompt
+
+    return [
+        GenRequest(key=f"{i}:{s}", prompt=render_prompt(item.problem.problem), sample_index=s)
+        for i, item in enumerate(items)
+        for s in range(num_samples)
+    ]
+
+
+def prediction_rows(
+    items: list[EvalItem], requests: list[GenRequest], results: list[GenResult], model: str
+) -> list[dict[str, Any]]:
+    """Ungraded prediction rows, one per request, in request order."""
+    rows = []
+    for req, res in zip(requests, results, strict=True):
+        item = items[int(req.key.split(":", 1)[0])]
+        p = item.problem
+        rows.append(
+            {
+                "id": p.id,
+                "benchmark": item.benchmark,
+                "response": res.text,
+                "gold": p.answer,
+                "level": p.level,
+                "subject": p.subject,
+                "model": model,
+                "sample_index": req.sample_index,
+                "error": res.error,
+                "extra": {},
+                "problem": p.problem,
+                "num_distractors": item.num_distractors,
+                "prompt_tokens": res.prompt_tokens,
+                "completion_tokens": res.completion_tokens,
+                "finish_reason": res.finish_reason,
+            }
+        )
+    return rows
+
+
+def grade_rows(
+    rows: list[dict[str, Any]], graders: list[str], timeout_s: float
+) -> list[dict[str, Any]]:
+    """Add ``extracted_<g>``/``correct_<g>`` per grader; the first grader also fills the
+    Prediction fields ``extracted``, ``correct`` and ``grader``."""
+    from skyray.eval.score import ScoreConfig, score_rows
+
+    out = [dict(r) for r in rows]
+    for g in graders:
+        scored_rows = score_rows(rows, ScoreConfig(grader=g, timeout_s=timeout_s))
+        for row, scored in zip(out, scored_rows, strict=True):
+            row[f"extracted_{g}"] = scored["extracted"]
+            row[f"correct_{g}"] = bool(scored["correct"])
+    primary = graders[0]
+    for row in out:
+        row["extracted"] = row[f"extracted_{primary}"]
+        row["correct"] = row[f"correct_{primary}"]
+        row["grader"] = primary
+    return out
+
+
+def predictions_schema(graders: list[str]):
+    import pyarrow as pa
+
+    from skyray.records import Prediction
+
+    extra = [
+        pa.field("problem", pa.string()),
+        pa.field("num_distractors", pa.int64()),
+        pa.field("prompt_tokens", pa.int64()),
+        pa.field("completion_tokens", pa.int64()),
+        pa.field("finish_reason", pa.string()),
+    ]
+    for g in graders:
+        extra += [pa.field(f"extracted_{g}", pa.string()), pa.field(f"correct_{g}", pa.bool_())]
+    schema = Prediction.arrow_schema()
+    for f in extra:
+        schema = schema.append(f)
+    return schema
+
+
+def write_predictions(rows: list[dict[str, Any]], graders: list[str], folder: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist(rows, schema=predictions_schema(graders))
+    tmp = folder / (PREDICTIONS + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(folder / PREDICTIONS)
+    tmp = folder / (PREDICTIONS_JSONL + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    tmp.replace(folder / PREDICTIONS_JSONL)
+
+
+def write_report(report: dict[str, Any], folder: Path) -> None:
+    from skyray.eval.report import render_markdown
+    from skyray.runs import write_json_atomic
+
+    write_json_atomic(folder / REPORT_JSON, report)
+    (folder / REPORT_MD).write_text(render_markdown(report), encoding="utf-8")
+
+
+def evaluate(
+    cfg: EvalConfig, items: list[EvalItem], address: str | None = None
+) -> tuple[list[dict[str, Any]], Throughput]:
+    """Generate for every item (and sample) and grade: the stage without its files."""
+    from skyray.eval.generate import generate_all, make_generator
+
+    requests = build_requests(items, cfg.generation.sampling.num_samples)
+    logger.info("evaluating %d problems (%d requests)", len(items), len(requests))
+    gen = make_generator(cfg.generation, address)
+    try:
+        results, stats = generate_all(gen, requests, cfg.chunk_size)
+    finally:
+        gen.close()
+    rows = prediction_rows(items, requests, results, cfg.generation.model)
+    return grade_rows(rows, cfg.graders, cfg.grade_timeout_s), stats
+
+
+def _inputs(cfg: EvalConfig) -> list[str]:
+    paths = [cfg.generation.model] if Path(cfg.generation.model).is_dir() else []
+    paths += [b for b in cfg.benchmarks if is_jsonl_path(b)]
+    if cfg.training_manifest:
+        paths.append(cfg.training_manifest)
+    return paths
+
+
+def run_eval(
+    cfg: EvalConfig,
+    run_dir: str | Path,
+    index: int = 5,
+    model_path: str | Path | None = None,
+    address: str | None = None,
+) -> Path:
+    """The eval step: predictions, report and manifest under ``step-<index>-eval/``."""
+    from skyray.eval.contamination import check_contamination
+    from skyray.eval.items import load_items
+    from skyray.eval.report import build_report
+    from skyray.runs import Step
+
+    if model_path is not None:
+        cfg = dataclasses.replace(
+            cfg, generation=dataclasses.replace(cfg.generation, model=str(model_path))
+        )
+    require(bool(cfg.generation.model), "no model: pass --model PATH_OR_ID (generation.model)")
+    step = Step(Path(run_dir), index, "eval")
+    inputs = _inputs(cfg)
+    if step.is_done(cfg, inputs):
+        logger.info("%s is done (same config and inputs); skipping", step.path)
+        return step.path
+    step.start(reset=True)
+    items = load_items(cfg.benchmarks, cfg.data_dir, cfg.limit, cfg.distractors)
+    contamination = (
+        check_contamination(cfg.training_manifest, items) if cfg.training_manifest else None
+    )
+    rows, stats = evaluate(cfg, items, address)
+    write_predictions(rows, cfg.graders, step.path)
+    g = cfg.generation
+    meta = {
+        "model": g.model,
+        "backend": g.backend,
+        "prompt": "skyray.prompt.render_prompt (the SFT prompt, zero-shot CoT)",
+        "sampling": dataclasses.asdict(g.sampling),
+        "throughput": stats.as_dict(),
+        "contamination": contamination,
+    }
+    report = build_report(rows, cfg.graders, meta, cfg.grade_timeout_s)
+    write_report(report, step.path)
+    step.finish(
+        cfg,
+        inputs,
+        rows={"predictions": len(rows), "generation_errors": stats.errors},
+        extra={
+            "throughput": stats.as_dict(),
+            "accuracy": {
+                name: {gr: b["graders"][gr]["accuracy"] for gr in cfg.graders}
+                for name, b in report["benchmarks"].items()
+            },
+        },
+    )
+    return step.path

@@ -1,0 +1,83 @@
+"""Files around verifier scoring: read rows, score (in-process or as a Ray Data stage), write
+the scored rows, the verifier selection, the same-size random selection and a JSON report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from skyray.eval.verifier import VerifierConfig, score_rows, select_by_verifier, verify_dataset
+
+SCORED = "scored.parquet"
+SELECTED = "selected-verifier.parquet"
+RANDOM = "selected-random.parquet"
+REPORT = "verify_report.json"
+
+
+def read_rows(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a Parquet or JSONL file (clear errors for a missing or malformed file)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"verifier input not found: {path}")
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    rows = []
+    with path.open("rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise ValueError(f"{path}:{lineno}: not valid UTF-8 JSON ({exc})") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}:{lineno}: expected a JSON object")
+            rows.append(row)
+    return rows
+
+
+def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tmp = path.with_suffix(".tmp.parquet")
+    pq.write_table(pa.Table.from_pylist(rows), tmp)
+    tmp.replace(path)
+
+
+def score_with_ray(
+    rows: list[dict[str, Any]], cfg: VerifierConfig, address: str | None = None
+) -> list[dict[str, Any]]:
+    import ray.data
+
+    from skyray.cluster import init_ray
+
+    init_ray(address)
+    ds = verify_dataset(ray.data.from_items(rows), cfg)
+    return [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        for row in ds.take_all()
+    ]
+
+
+def run_verify(
+    cfg: VerifierConfig,
+    input_path: str | Path,
+    out_dir: str | Path,
+    use_ray: bool = False,
+    address: str | None = None,
+) -> dict[str, Any]:
+    rows = read_rows(input_path)
+    scored = score_with_ray(rows, cfg, address) if use_ray else score_rows(rows, cfg)
+    chosen, baseline, stats = select_by_verifier(scored, cfg)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_rows(scored, out / SCORED)
+    write_rows(chosen, out / SELECTED)
+    write_rows(baseline, out / RANDOM)
+    stats = {"input": str(input_path), "method": cfg.method, **stats}
+    (out / REPORT).write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    return stats

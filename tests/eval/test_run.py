@@ -1,0 +1,151 @@
+"""``run_eval`` and ``skyray eval run`` end to end on the tiny model (transformers backend):
+predictions and report written, errors kept as rows, the step skipped on rerun."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from skyray.cli import main
+from skyray.config import load_config, load_stage_config
+from skyray.eval.run import EvalConfig, run_eval
+from skyray.records import Prediction
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def own_jsonl(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("bench") / "mini.jsonl"
+    rows = [
+        {"problem": "What is 2 + 3?", "answer": "5", "level": "Level 1", "subject": "Algebra"},
+        {"question": "What is 6 * 7?", "solution": "so $\\boxed{42}$", "level": 2},
+        {"problem": "Long " + "word " * 600 + "?", "answer": "1", "subject": "Geometry"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def _cfg(own_jsonl, **over):
+    overrides = [
+        f'benchmarks=["{own_jsonl}", "gsm8k", "gsm8k-distractors"]',
+        "limit=2",
+        "distractors.max_distractors=2",
+        "generation.max_prompt_tokens=700",
+        "generation.sampling.max_new_tokens=6",
+        "generation.transformers.batch_size=8",
+        *[f"{k}={v}" for k, v in over.items()],
+    ]
+    return load_config(EvalConfig, None, overrides)
+
+
+def test_run_eval_writes_predictions_and_report(tmp_path, tiny_model_dir, own_jsonl, data_dir):
+    cfg = _cfg(own_jsonl)
+    path = run_eval(cfg, tmp_path / "run", 5, tiny_model_dir)
+    assert path == tmp_path / "run" / "step-5-eval"
+    table = pq.read_table(path / "predictions.parquet")
+    # mini: first 2 rows (limit=2); gsm8k-test: 2; distractors: 2 problems x (k = 0, 1, 2)
+    assert table.num_rows == 2 + 2 + 6
+    rows = table.to_pylist()
+    preds = [Prediction.from_row(r) for r in rows]
+    assert {p.benchmark for p in preds} == {"mini", "gsm8k-test", "gsm8k-distractors"}
+    assert all(p.model == str(tiny_model_dir) and p.grader == "strict" for p in preds)
+    assert [r["num_distractors"] for r in rows if r["benchmark"] == "gsm8k-distractors"] == [
+        0,
+        1,
+        2,
+        0,
+        1,
+        2,
+    ]
+    assert rows[1]["gold"] == "42" and rows[0]["level"] == 1
+    assert all(r["completion_tokens"] > 0 and r["error"] is None for r in rows)
+    assert len((path / "predictions.jsonl").read_text().splitlines()) == 10
+
+    report = json.loads((path / "report.json").read_text())
+    assert set(report["benchmarks"]) == {"mini", "gsm8k-test", "gsm8k-distractors"}
+    assert report["benchmarks"]["gsm8k-test"]["num_problems"] == 2
+    assert report["throughput"]["rows"] == 10
+    md = (path / "report.md").read_text()
+    assert "| Model | Grader | original | 1 | 2 |" in md
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["rows"] == {"predictions": 10, "generation_errors": 0}
+    assert (path / "_SUCCESS").is_file()
+
+    # same config and inputs: skipped, nothing rewritten
+    mtime = (path / "report.json").stat().st_mtime_ns
+    assert run_eval(cfg, tmp_path / "run", 5, tiny_model_dir) == path
+    assert (path / "report.json").stat().st_mtime_ns == mtime
+
+
+def test_too_long_rows_are_kept_and_counted(tmp_path, tiny_model_dir, own_jsonl, data_dir):
+    cfg = load_config(
+        EvalConfig,
+        None,
+        [
+            f'benchmarks=["{own_jsonl}"]',
+            "generation.max_prompt_tokens=700",
+            "generation.sampling.max_new_tokens=4",
+        ],
+    )
+    path = run_eval(cfg, tmp_path / "run", 5, tiny_model_dir)
+    rows = pq.read_table(path / "predictions.parquet").to_pylist()
+    assert len(rows) == 3
+    assert rows[2]["error"].startswith("prompt-too-long") and rows[2]["correct"] is False
+    report = json.loads((path / "report.json").read_text())
+    assert report["benchmarks"]["mini"]["errors"] == {
+        "count": 1,
+        "by_reason": {"prompt-too-long": 1},
+    }
+    assert report["benchmarks"]["mini"]["graders"]["equiv"]["n"] == 3
+
+
+def test_cli_run_and_user_errors(tmp_path, tiny_model_dir, own_jsonl, data_dir, capsys):
+    code = main(
+        [
+            "eval",
+            "run",
+            "--model",
+            str(tiny_model_dir),
+            "--benchmarks",
+            "math",
+            "--run-dir",
+            str(tmp_path / "run"),
+            "limit=2",
+            "generation.sampling.max_new_tokens=4",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "math-test (strict grader)" in out and "report:" in out
+    assert (tmp_path / "run" / "step-5-eval" / "report.md").is_file()
+
+    assert (
+        main(["eval", "run", "--model", "x", "--benchmarks", "nope", "--run-dir", str(tmp_path)])
+        == 2
+    )
+    assert "unknown benchmark 'nope'" in capsys.readouterr().err
+    assert main(["eval", "run", "--run-dir", str(tmp_path), "limit=-1"]) == 2
+    assert "limit must be >= 0" in capsys.readouterr().err
+    assert main(["eval", "run", "--benchmarks", "gsm8k", "--run-dir", str(tmp_path)]) == 2
+    assert "--model" in capsys.readouterr().err
+
+
+def test_job_entrypoint_and_shipped_configs():
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "jobs" / "eval.py"), "run", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0 and "--benchmarks" in proc.stdout
+    shipped = sorted((ROOT / "configs").glob("*/eval*.yaml"))
+    assert len(shipped) >= 4
+    for path in shipped:
+        assert path.read_text().startswith("#"), path
+        load_stage_config(path)
