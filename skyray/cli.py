@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "skyray.data.cli",
     "skyray.eval.cli",
     "skyray.pipeline_cli",
+    "skyray.train.cli",
 ]
 
 # errors that are the user's (bad input, missing files): one line, exit code 2

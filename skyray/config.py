@@ -29,6 +29,7 @@ STAGES: dict[str, str] = {
     "eval-distractors": "skyray.eval.distractors:DistractorConfig",
     "eval-verify": "skyray.eval.verifier:VerifierConfig",
     "pipeline": "skyray.pipeline:PipelineConfig",
+    "sft": "skyray.train.config:SFTConfig",
 }
 
 

@@ -1,0 +1,36 @@
+"""``skyray sft``: the SFT step on a Ray cluster (``--address`` or ``$RAY_ADDRESS``, else local)."""
+
+from __future__ import annotations
+
+import argparse
+
+from skyray.cli_common import add_stage_args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "sft", help="fine-tune a causal LM on curated data (Ray Train + DeepSpeed ZeRO-3)"
+    )
+    add_stage_args(parser)
+    parser.add_argument(
+        "--data", default=None, help="curated Parquet file or folder (default: data_path)"
+    )
+    parser.add_argument("--step", type=int, default=4, help="step number in the run folder")
+    parser.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from skyray.config import load_config
+    from skyray.runs import Step
+    from skyray.train.config import SFTConfig
+    from skyray.train.trainer import run_sft
+
+    cfg = load_config(SFTConfig, args.config, args.overrides)
+    path = run_sft(cfg, args.run_dir, args.step, args.data, address=args.address)
+    manifest = Step(path.parent, args.step, "sft").manifest()
+    final = manifest.get("final_metrics", {})
+    print(
+        f"sft: {manifest['rows'].get('kept', 0)} samples, {final.get('step')} steps, "
+        f"final loss {final.get('loss')} -> {manifest['model']}"
+    )
+    return 0

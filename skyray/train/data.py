@@ -1,0 +1,151 @@
+"""SFT data: the curated Parquet -> encoded rows sorted by key, with Ray Data or without Ray.
+
+Both paths produce the same rows ``{key, input_ids, prompt_len, drop}`` in the same order, so a
+``torchrun`` run and a Ray Train run see identical data.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from skyray.train.config import SFTConfig
+from skyray.train.tokenize import encode_rows, query_column
+
+OPTIONAL_COLUMNS = ("id", "stage")
+
+
+def parquet_files(data_path: str | Path) -> list[Path]:
+    """The Parquet file, or the Parquet files of a folder (sorted), or a clear error."""
+    path = Path(data_path)
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
+        if files:
+            return files
+        raise FileNotFoundError(f"no .parquet files under {path}")
+    raise FileNotFoundError(f"SFT data not found: {path}")
+
+
+def data_columns(data_path: str | Path) -> list[str]:
+    """Columns to read: question/query, response and the optional id/stage; checks the schema."""
+    import pyarrow.parquet as pq
+
+    columns: list[str] | None = None
+    for file in parquet_files(data_path):
+        names = pq.read_schema(file).names
+        try:
+            qcol = query_column(names)
+        except ValueError as exc:
+            raise ValueError(f"{file}: {exc}") from None
+        these = [qcol, "response"] + [c for c in OPTIONAL_COLUMNS if c in names]
+        if columns is not None and columns != these:
+            raise ValueError(f"{file}: columns {these} differ from the other files' {columns}")
+        columns = these
+    assert columns is not None
+    return columns
+
+
+def read_rows(data_path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """Plain rows (the needed columns only), at most ``limit`` of them."""
+    import pyarrow.parquet as pq
+
+    columns = data_columns(data_path)
+    rows: list[dict[str, Any]] = []
+    for file in parquet_files(data_path):
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=1024, columns=columns):
+            rows.extend(batch.to_pylist())
+            if limit is not None and len(rows) >= limit:
+                return rows[:limit]
+    return rows
+
+
+@functools.lru_cache(maxsize=4)
+def load_tokenizer(path: str) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)
+
+
+def read_encoded_rows(data_path: str | Path, tokenizer_path: str, cfg: SFTConfig) -> list[dict]:
+    """Without Ray: every row encoded, sorted by key."""
+    rows = encode_rows(
+        load_tokenizer(tokenizer_path),
+        read_rows(data_path),
+        cfg.max_length,
+        cfg.overlong,
+        cfg.data_stage,
+    )
+    return sorted(rows, key=lambda r: r["key"])
+
+
+def _encode_batch(batch: Any, tokenizer_path: str, max_length: int, overlong: str, data_stage):
+    import pyarrow as pa
+
+    rows = encode_rows(
+        load_tokenizer(tokenizer_path), batch.to_pylist(), max_length, overlong, data_stage
+    )
+    return pa.table(
+        {
+            "key": pa.array([r["key"] for r in rows], pa.string()),
+            "input_ids": pa.array([r["input_ids"] for r in rows], pa.list_(pa.int32())),
+            "prompt_len": pa.array([r["prompt_len"] for r in rows], pa.int32()),
+            "drop": pa.array([r["drop"] for r in rows], pa.string()),
+        }
+    )
+
+
+def build_ray_dataset(data_path: str | Path, tokenizer_path: str, cfg: SFTConfig) -> Any:
+    """Ray Data: read, encode in parallel tasks, sort by key, materialize once for all workers."""
+    import ray.data
+
+    files = [str(f.resolve()) for f in parquet_files(data_path)]
+    ds = ray.data.read_parquet(files, columns=data_columns(data_path))
+    ds = ds.map_batches(
+        _encode_batch,
+        batch_format="pyarrow",
+        batch_size=512,
+        fn_kwargs={
+            "tokenizer_path": tokenizer_path,
+            "max_length": cfg.max_length,
+            "overlong": cfg.overlong,
+            "data_stage": cfg.data_stage,
+        },
+    )
+    return ds.sort("key").materialize()
+
+
+def dataset_manifest(data_path: str | Path) -> dict[str, Any]:
+    """Link to the manifest of the step that wrote the data (its folder's manifest.json), with a
+    hash of the manifest and of each data file, so the model names the exact data it saw."""
+    from skyray.runs import MANIFEST
+
+    path = Path(data_path).resolve()
+    folder = path if path.is_dir() else path.parent
+    files = parquet_files(path)
+    link: dict[str, Any] = {
+        "data_path": str(path),
+        "files": {str(f): _sha256(f) for f in files},
+        "manifest": None,
+    }
+    manifest = folder / MANIFEST
+    if manifest.is_file():
+        import json
+
+        content = json.loads(manifest.read_text())
+        link["manifest"] = str(manifest)
+        link["manifest_sha256"] = _sha256(manifest)
+        link["step"] = content.get("step")
+        link["step_fingerprint"] = content.get("fingerprint")
+    return link
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
