@@ -36,7 +36,9 @@ class OpenAIGenerator:
 
     def _check_endpoint(self) -> None:
         try:
-            self.client.with_options(max_retries=0, timeout=10).models.list()
+            served = [
+                m.id for m in self.client.with_options(max_retries=0, timeout=10).models.list()
+            ]
         except self._openai.APIConnectionError as exc:
             raise ConnectionError(
                 f"cannot reach OpenAI-compatible endpoint {self.cfg.openai.base_url}: {exc}"
@@ -48,6 +50,12 @@ class OpenAIGenerator:
                 f"endpoint {self.cfg.openai.base_url} rejected the API key "
                 f"(from ${self.cfg.openai.api_key_env})"
             ) from None
+        else:
+            if served and self.cfg.model not in served:
+                raise ConnectionError(
+                    f"endpoint {self.cfg.openai.base_url} does not serve model "
+                    f"{self.cfg.model!r}; it serves {served[:10]}"
+                )
 
     def close(self) -> None:
         self.client.close()
