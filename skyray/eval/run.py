@@ -41,7 +41,10 @@ class EvalConfig:
     grade_timeout_s: float = 2.0  # limit per symbolic comparison
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     distractors: DistractorConfig = field(default_factory=DistractorConfig)  # gsm8k-distractors
-    training_manifest: str = ""  # training data (Parquet/JSONL/folder) checked for overlap
+    training_manifest: str = ""  # training data (Parquet/JSONL, folder, or a step's
+    # manifest.json) checked for overlap with the evaluated items before scoring ("" = skip)
+    contamination_ngram: int = 30  # n of the n-gram match (the curation default)
+    contamination_min_tokens: int = 8  # shorter benchmark texts are matched whole
     chunk_size: int = 256  # requests per progress update
 
     def __post_init__(self) -> None:
@@ -54,6 +57,11 @@ class EvalConfig:
         require(not bad, f"unknown graders {bad}; choose from {GRADER_MODES}")
         require(self.grade_timeout_s > 0, "grade_timeout_s must be > 0")
         require(self.chunk_size >= 1, "chunk_size must be >= 1")
+        require(self.contamination_ngram >= 2, "contamination_ngram must be >= 2")
+        require(
+            1 <= self.contamination_min_tokens <= self.contamination_ngram,
+            "contamination_min_tokens must be in 1..contamination_ngram",
+        )
 
 
 def build_requests(items: list[EvalItem], num_samples: int) -> list[GenRequest]:
@@ -210,9 +218,11 @@ def run_eval(
         return step.path
     step.start(reset=True)
     items = load_items(cfg.benchmarks, cfg.data_dir, cfg.limit, cfg.distractors)
-    contamination = (
-        check_contamination(cfg.training_manifest, items) if cfg.training_manifest else None
-    )
+    contamination = None
+    if cfg.training_manifest:  # before any generation or scoring
+        contamination = check_contamination(
+            cfg.training_manifest, items, cfg.contamination_ngram, cfg.contamination_min_tokens
+        )
     rows, stats = evaluate(cfg, items, address)
     write_predictions(rows, cfg.graders, step.path)
     g = cfg.generation

@@ -149,3 +149,42 @@ def test_job_entrypoint_and_shipped_configs():
     for path in shipped:
         assert path.read_text().startswith("#"), path
         load_stage_config(path)
+
+
+def test_contamination_guard_names_overlapping_items(tmp_path, tiny_model_dir, data_dir):
+    import pyarrow as pa
+
+    from skyray.data.benchmarks import load_benchmark
+
+    gsm = load_benchmark("gsm8k-test", data_dir)
+    train = tmp_path / "sft" / "train.parquet"
+    train.parent.mkdir()
+    rows = [
+        {"query": "Rephrased: " + gsm[2].problem, "response": "so\nThe answer is 1"},
+        {"query": "What is 1 + 1?", "response": "The answer is 2"},
+        {"query": "Other", "response": "Working: " + gsm[4].solution},
+    ]
+    pq.write_table(pa.Table.from_pylist(rows), train)
+    manifest = tmp_path / "manifest.json"  # a step manifest pointing at its data
+    manifest.write_text(json.dumps({"inputs": [{"path": str(train.parent)}]}))
+    cfg = load_config(
+        EvalConfig,
+        None,
+        [
+            'benchmarks=["gsm8k"]',
+            "limit=6",
+            f"training_manifest={manifest}",
+            "generation.sampling.max_new_tokens=2",
+        ],
+    )
+    path = run_eval(cfg, tmp_path / "run", 5, tiny_model_dir)
+    report = json.loads((path / "report.json").read_text())
+    guard = report["contamination"]
+    assert guard["status"] == "checked" and guard["rows_scanned"] == 3
+    found = guard["benchmarks"]["gsm8k-test"]
+    assert found["items"] == 6
+    assert found["contaminated_ids"] == ["gsm8k-test:2", "gsm8k-test:4"]
+    assert "(question) in query" in found["examples"][0]
+    assert "(solution) in response" in found["examples"][1]
+    md = (path / "report.md").read_text()
+    assert "gsm8k-test: 2 of 6 items overlap the training data (30-gram match)" in md
