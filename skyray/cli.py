@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "skyray.data.cli",
     "skyray.eval.cli",
     "skyray.pipeline_cli",
+    "skyray.curate.cli",
     "skyray.train.cli",
     "skyray.synth.cli",
     "skyray.serve.cli",

@@ -29,6 +29,7 @@ STAGES: dict[str, str] = {
     "eval-distractors": "skyray.eval.distractors:DistractorConfig",
     "eval-verify": "skyray.eval.verifier:VerifierConfig",
     "pipeline": "skyray.pipeline:PipelineConfig",
+    "curate": "skyray.curate.config:CurateConfig",
     "sft": "skyray.train.config:SFTConfig",
     "synth": "skyray.synth.config:SynthConfig",
     "serve": "skyray.serve.server:ServeConfig",

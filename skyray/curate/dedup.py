@@ -1,0 +1,213 @@
+"""Pass 2: exact and near-duplicate decisions over the compact features of pass 1.
+
+Nothing here sees the full rows. Exact dedup shards rows by their text hash; near dedup shards
+the LSH bands (each shard reads only its band columns), turns shared buckets into candidate
+pairs, confirms each pair by the estimated Jaccard of the two signatures (only the signatures of
+rows that have a candidate are read), and clusters the confirmed pairs by connected components.
+In every group the row with the smallest input position is kept, so the result does not depend
+on chunking or on the number of workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from skyray.curate.annotate import band_column
+from skyray.curate.config import NearDedupConfig
+
+
+@dataclass
+class Decisions:
+    """Rows dropped by pass 2, sorted by position."""
+
+    pos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    reasons: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def merge(parts: list[Decisions]) -> Decisions:
+        pos = np.concatenate([p.pos for p in parts]) if parts else np.zeros(0, np.int64)
+        reasons = [r for p in parts for r in p.reasons]
+        details = [d for p in parts for d in p.details]
+        order = np.argsort(pos, kind="stable")
+        return Decisions(pos[order], [reasons[i] for i in order], [details[i] for i in order])
+
+    def __len__(self) -> int:
+        return len(self.pos)
+
+
+def _read(files: list[str], columns: list[str]):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(f, columns=columns) for f in files]
+    return pa.concat_tables(tables) if tables else None
+
+
+def exact_shard(files: list[str], shard: int, num_shards: int) -> Decisions:
+    """Exact duplicates among rows whose text hash falls in ``shard``."""
+    table = _read(files, ["_pos", "id", "exact"])
+    if table is None or table.num_rows == 0:
+        return Decisions()
+    exact = table["exact"].to_numpy()
+    mine = np.flatnonzero(exact % np.uint64(num_shards) == np.uint64(shard))
+    pos = table["_pos"].to_numpy()[mine]
+    exact = exact[mine]
+    order = np.lexsort((pos, exact))
+    pos, exact, mine = pos[order], exact[order], mine[order]
+    first = np.ones(len(pos), dtype=bool)
+    first[1:] = exact[1:] != exact[:-1]
+    group_first = np.maximum.accumulate(np.where(first, np.arange(len(pos)), 0))
+    losers = np.flatnonzero(~first)
+    if not len(losers):
+        return Decisions()
+    sizes = np.bincount(np.cumsum(first) - 1)
+    ids = table["id"].take(mine[np.concatenate([losers, group_first[losers]])]).to_pylist()
+    winners = ids[len(losers) :]
+    group_of = (np.cumsum(first) - 1)[losers]
+    details = [
+        f"exact duplicate of {w} (identical normalised question and response; group of {sizes[g]})"
+        for w, g in zip(winners, group_of, strict=True)
+    ]
+    return Decisions(pos[losers].astype(np.int64), ["dedup:exact"] * len(losers), details)
+
+
+def _pairs_from_sorted(keys: np.ndarray, pos: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Candidate pairs from positions sorted by (key, pos): neighbours in each bucket, and all
+    pairs in buckets of at most ``max_bucket`` members."""
+    same = np.flatnonzero(keys[1:] == keys[:-1])
+    pairs = [np.stack([pos[same], pos[same + 1]], axis=1)]
+    if len(same):
+        starts = np.flatnonzero(np.diff(np.concatenate([[-2], same])) > 1)
+        run_first = same[starts]
+        run_len = np.diff(np.concatenate([starts, [len(same)]])) + 1
+        for first, size in zip(run_first[run_len > 2], run_len[run_len > 2], strict=True):
+            members = pos[first : first + size]
+            if size <= max_bucket:
+                a, b = np.triu_indices(size, k=2)
+                pairs.append(np.stack([members[a], members[b]], axis=1))
+            else:  # a huge bucket: join everyone to its first member, not all pairs
+                pairs.append(np.stack([np.full(size - 2, members[0]), members[2:]], axis=1))
+    return np.concatenate(pairs).astype(np.int64)
+
+
+def unique_pairs(pairs: np.ndarray) -> np.ndarray:
+    if not len(pairs):
+        return np.zeros((0, 2), np.int64)
+    pairs = np.sort(pairs, axis=1)
+    return np.unique(pairs, axis=0)
+
+
+def band_shard(
+    files: list[str], bands: list[int], excluded: np.ndarray, cfg: NearDedupConfig
+) -> np.ndarray:
+    """Candidate pairs (a < b positions) from the given bands, skipping ``excluded`` rows."""
+    table = _read(files, ["_pos", *(band_column(b) for b in bands)])
+    if table is None or table.num_rows < 2:
+        return np.zeros((0, 2), np.int64)
+    pos = table["_pos"].to_numpy()
+    keep = ~np.isin(pos, excluded)
+    pos = pos[keep]
+    found = []
+    for b in bands:
+        keys = table[band_column(b)].to_numpy()[keep]
+        order = np.lexsort((pos, keys))
+        found.append(_pairs_from_sorted(keys[order], pos[order], cfg.max_bucket))
+    return unique_pairs(np.concatenate(found)) if found else np.zeros((0, 2), np.int64)
+
+
+def components(num_nodes: int, edges: np.ndarray) -> np.ndarray:
+    """Connected components by min-label propagation with pointer jumping: label = smallest
+    node index in the component."""
+    labels = np.arange(num_nodes, dtype=np.int64)
+    if not len(edges):
+        return labels
+    u, v = edges[:, 0], edges[:, 1]
+    while True:
+        low = np.minimum(labels[u], labels[v])
+        before = labels.copy()
+        np.minimum.at(labels, u, low)
+        np.minimum.at(labels, v, low)
+        while True:  # pointer jumping: follow labels to their roots
+            jumped = labels[labels]
+            if np.array_equal(jumped, labels):
+                break
+            labels = jumped
+        if np.array_equal(labels, before):
+            return labels
+
+
+@dataclass
+class NearResult:
+    decisions: Decisions
+    stats: dict[str, float]
+    confirmed: np.ndarray  # (k, 2) confirmed pairs of positions
+    jaccard: np.ndarray  # estimated Jaccard of each candidate pair
+
+
+def confirm_and_cluster(files: list[str], pairs: np.ndarray, cfg: NearDedupConfig) -> NearResult:
+    """Keep candidate pairs whose estimated Jaccard reaches the threshold, cluster them and
+    drop every member but the one with the smallest position."""
+    pairs = unique_pairs(pairs)
+    stats: dict[str, float] = {"candidate_pairs": int(len(pairs))}
+    if not len(pairs):
+        stats.update(confirmed_pairs=0, clusters=0, largest_cluster=0)
+        return NearResult(Decisions(), stats, pairs, np.zeros(0))
+    involved = np.unique(pairs)
+    ids: list[str] = []
+    pos_parts, sig_parts = [], []
+    for f in files:
+        table = _read([f], ["_pos", "id", "sig"])
+        pos = table["_pos"].to_numpy()
+        mask = np.isin(pos, involved)
+        if not mask.any():
+            continue
+        idx = np.flatnonzero(mask)
+        pos_parts.append(pos[idx])
+        ids.extend(table["id"].take(idx).to_pylist())
+        flat = table["sig"].combine_chunks().flatten().to_numpy()
+        sig_parts.append(flat.reshape(-1, cfg.num_perm)[idx])
+    node_pos = np.concatenate(pos_parts)
+    order = np.argsort(node_pos)
+    node_pos, sig = node_pos[order], np.concatenate(sig_parts)[order]
+    ids = [ids[i] for i in order]
+    a, b = np.searchsorted(node_pos, pairs[:, 0]), np.searchsorted(node_pos, pairs[:, 1])
+    jaccard = (sig[a] == sig[b]).mean(axis=1)
+    ok = jaccard >= cfg.threshold
+    edges = np.stack([a[ok], b[ok]], axis=1)
+    labels = components(len(node_pos), edges)
+    sizes = np.bincount(labels, minlength=len(node_pos))
+    # each dropped row names its best-matching confirmed partner
+    best_j = np.full(len(node_pos), -1.0)
+    best_partner = np.full(len(node_pos), -1, dtype=np.int64)
+    for x, y, j in zip(edges[:, 0], edges[:, 1], jaccard[ok], strict=True):
+        for s, t in ((x, y), (y, x)):
+            if j > best_j[s] or (j == best_j[s] and t < best_partner[s]):
+                best_j[s], best_partner[s] = j, t
+    losers = np.flatnonzero(labels != np.arange(len(node_pos)))
+    details = [
+        f"near duplicate of {ids[labels[i]]} (cluster of {sizes[labels[i]]}); "
+        f"est. Jaccard {best_j[i]:.2f} with {ids[best_partner[i]]}"
+        for i in losers
+    ]
+    clusters = np.flatnonzero(sizes >= 2)
+    stats.update(
+        confirmed_pairs=int(ok.sum()),
+        rejected_pairs=int((~ok).sum()),
+        clusters=int(len(clusters)),
+        largest_cluster=int(sizes.max()) if len(sizes) else 0,
+    )
+    decisions = Decisions(node_pos[losers], ["dedup:near"] * len(losers), details)
+    return NearResult(decisions, stats, np.stack([pairs[ok, 0], pairs[ok, 1]], axis=1), jaccard)
+
+
+def shard_bands(cfg: NearDedupConfig) -> list[list[int]]:
+    shards = [list(range(s, cfg.bands, cfg.num_shards)) for s in range(cfg.num_shards)]
+    return [s for s in shards if s]
+
+
+def feature_files(work_dir: Path) -> list[str]:
+    return sorted(str(p) for p in (Path(work_dir) / "features").glob("chunk-*.parquet"))

@@ -1,0 +1,274 @@
+"""Input planning and chunk reading for curation.
+
+Inputs (JSONL or Parquet files, or folders of them) are checked up front (missing files, wrong
+schema, all-empty input: one clear error before any work starts) and cut into chunks: byte
+ranges of a JSONL file, row groups of a Parquet file. Every row gets a position ``_pos`` =
+``file_index << 40 | offset`` (the byte offset of its line, or its row number), so its identity
+and order do not depend on how the input was cut or how many workers read it.
+
+Row-level problems (bad UTF-8, bad JSON, a null or non-string question/response) never stop the
+run: the row comes back as a drop with a reason and a detail.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from skyray.curate.checks import check_fields
+
+logger = logging.getLogger(__name__)
+REQUIRED = ("id", "question", "response")
+POS_BITS = 40  # offsets up to 1 TiB per file; up to 2**23 input files
+SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+
+
+@dataclass
+class Chunk:
+    index: int  # chunk number, names the output shards
+    file_index: int  # position of the file among the inputs
+    path: str
+    kind: str  # "jsonl" or "parquet"
+    start: int  # JSONL: byte offset; Parquet: first row group
+    end: int  # JSONL: byte end (exclusive); Parquet: row group end (exclusive)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Plan:
+    files: list[str]
+    chunks: list[Chunk]
+    empty_files: list[str]
+
+
+def expand_inputs(inputs: list[str | Path]) -> list[Path]:
+    """Files named, plus the JSONL/Parquet files inside named folders (sorted)."""
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            if not found:
+                raise FileNotFoundError(f"input folder {path} holds no .jsonl or .parquet files")
+            files.extend(found)
+        elif path.is_file():
+            if path.suffix not in SUFFIXES:
+                raise ValueError(f"input {path}: unsupported file type (use .jsonl or .parquet)")
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"input not found: {path}")
+    if not files:
+        raise ValueError("no input files given")
+    return files
+
+
+def _check_jsonl_header(path: Path) -> None:
+    """The first parseable row must carry the required columns (catches a wrong file early)."""
+    with path.open("rb") as handle:
+        for raw in handle:
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return  # a bad first line is a counted drop, not a schema verdict
+            if isinstance(row, dict):
+                missing = [c for c in REQUIRED if c not in row]
+                if missing:
+                    raise ValueError(
+                        f"input {path}: rows lack column(s) {missing} (found {sorted(row)[:12]})"
+                    )
+            return
+
+
+def _check_parquet(path: Path) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ValueError(f"input {path}: not a readable Parquet file ({exc})") from None
+    schema = meta.schema_arrow
+    missing = [c for c in REQUIRED if c not in schema.names]
+    if missing:
+        raise ValueError(f"input {path}: missing column(s) {missing} (found {schema.names[:12]})")
+    for name in ("question", "response"):
+        if not pa.types.is_string(schema.field(name).type) and not pa.types.is_large_string(
+            schema.field(name).type
+        ):
+            raise ValueError(
+                f"input {path}: column {name!r} is {schema.field(name).type}, not string"
+            )
+    return meta.metadata.num_rows
+
+
+def plan_inputs(inputs: list[str | Path], chunk_bytes: int) -> Plan:
+    """Check every input and cut it into chunks of about ``chunk_bytes``."""
+    import pyarrow.parquet as pq
+
+    files = expand_inputs(inputs)
+    if len(files) >= 1 << (63 - POS_BITS):
+        raise ValueError(f"too many input files ({len(files)})")
+    chunks: list[Chunk] = []
+    empty: list[str] = []
+    for file_index, path in enumerate(files):
+        kind = SUFFIXES[path.suffix]
+        if kind == "jsonl":
+            size = path.stat().st_size
+            if size == 0:
+                empty.append(str(path))
+                continue
+            _check_jsonl_header(path)
+            for start in range(0, size, chunk_bytes):
+                end = min(start + chunk_bytes, size)
+                chunks.append(Chunk(len(chunks), file_index, str(path), kind, start, end))
+        else:
+            if _check_parquet(path) == 0:
+                empty.append(str(path))
+                continue
+            meta = pq.ParquetFile(path).metadata
+            group, acc, first = 0, 0, 0
+            for group in range(meta.num_row_groups):
+                acc += meta.row_group(group).total_byte_size
+                if acc >= chunk_bytes:
+                    chunks.append(Chunk(len(chunks), file_index, str(path), kind, first, group + 1))
+                    first, acc = group + 1, 0
+            if first < meta.num_row_groups:
+                chunks.append(
+                    Chunk(len(chunks), file_index, str(path), kind, first, meta.num_row_groups)
+                )
+    for path in empty:
+        logger.warning("input %s is empty", path)
+    if not chunks:
+        raise ValueError(f"every input is empty: {', '.join(empty)}")
+    return Plan([str(f) for f in files], chunks, empty)
+
+
+@dataclass
+class ChunkRows:
+    """What a chunk read gives: good rows as a table, and rows dropped while parsing."""
+
+    table: Any  # pyarrow.Table with `_pos` first
+    dropped: list[dict[str, Any]]  # {"_pos", "id", "drop_reason", "drop_detail"}
+
+
+def read_chunk(chunk: Chunk) -> ChunkRows:
+    if chunk.kind == "jsonl":
+        return _read_jsonl(chunk)
+    return _read_parquet(chunk)
+
+
+def _read_jsonl(chunk: Chunk) -> ChunkRows:
+    base = chunk.file_index << POS_BITS
+    name = Path(chunk.path).name
+    rows: list[dict[str, Any]] = []
+    dropped: list[dict[str, Any]] = []
+    with open(chunk.path, "rb") as handle:
+        if chunk.start > 0:
+            handle.seek(chunk.start - 1)
+            if handle.read(1) != b"\n":
+                handle.readline()  # this line started in the previous chunk
+        while True:
+            offset = handle.tell()
+            if offset >= chunk.end:
+                break
+            raw = handle.readline()
+            if not raw:
+                break
+            if not raw.strip():
+                continue
+            pos = base | offset
+            where = f"{name}@{offset}"
+            try:
+                row = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                dropped.append(_drop(pos, where, "parse:not-utf8", f"{where}: {exc}"))
+                continue
+            except json.JSONDecodeError as exc:
+                dropped.append(_drop(pos, where, "parse:bad-json", f"{where}: {exc}"))
+                continue
+            if not isinstance(row, dict):
+                dropped.append(
+                    _drop(pos, where, "parse:not-object", f"{where}: a JSON {type(row).__name__}")
+                )
+                continue
+            row_id = row.get("id")
+            row["id"] = where if row_id is None or row_id == "" else str(row_id)
+            verdict = check_fields(row)
+            if verdict:
+                dropped.append(_drop(pos, row["id"], *verdict))
+                continue
+            if row.get("gold") is not None and not isinstance(row["gold"], str):
+                row["gold"] = str(row["gold"])
+            row["_pos"] = pos
+            rows.append(row)
+    return ChunkRows(_to_table(rows), dropped)
+
+
+def _drop(pos: int, row_id: str, reason: str, detail: str) -> dict[str, Any]:
+    return {"_pos": pos, "id": row_id, "drop_reason": reason, "drop_detail": detail}
+
+
+def _to_table(rows: list[dict[str, Any]]):
+    """Rows to Arrow; a column whose values mix types is kept as JSON text, not a crash."""
+    import pyarrow as pa
+
+    if not rows:
+        return pa.table(
+            {
+                "_pos": pa.array([], pa.int64()),
+                "id": pa.array([], pa.string()),
+                "question": pa.array([], pa.string()),
+                "response": pa.array([], pa.string()),
+            }
+        )
+    names = list(dict.fromkeys(["_pos", *(k for r in rows for k in r)]))
+    columns = {}
+    for name in names:
+        values = [r.get(name) for r in rows]
+        try:
+            columns[name] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            columns[name] = pa.array(
+                [None if v is None else json.dumps(v, ensure_ascii=False) for v in values],
+                pa.string(),
+            )
+    return pa.table(columns)
+
+
+def _read_parquet(chunk: Chunk) -> ChunkRows:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(chunk.path)
+    first_row = sum(pf.metadata.row_group(g).num_rows for g in range(chunk.start))
+    table = pf.read_row_groups(list(range(chunk.start, chunk.end)))
+    pos = (chunk.file_index << POS_BITS) + first_row + np.arange(table.num_rows, dtype=np.int64)
+    table = table.add_column(0, "_pos", pa.array(pos, pa.int64()))
+    if table.schema.field("id").type != pa.string():
+        table = table.set_column(
+            table.schema.get_field_index("id"), "id", pc.cast(table["id"], pa.string())
+        )
+    bad = pc.or_(pc.is_null(table["question"]), pc.is_null(table["response"]))
+    bad = pc.or_(bad, pc.is_null(table["id"]))
+    dropped = []
+    if pc.any(bad).as_py():
+        name = Path(chunk.path).name
+        for row in table.filter(bad).select(["_pos", "id", "question", "response"]).to_pylist():
+            row_id = row["id"] or f"{name}#{row['_pos'] - (chunk.file_index << POS_BITS)}"
+            verdict = check_fields({**row, "id": row_id}) or ("format:null-id", "id is null")
+            dropped.append(_drop(row["_pos"], row_id, *verdict))
+        table = table.filter(pc.invert(bad))
+    if "gold" in table.column_names and table.schema.field("gold").type != pa.string():
+        table = table.set_column(
+            table.schema.get_field_index("gold"), "gold", pc.cast(table["gold"], pa.string())
+        )
+    return ChunkRows(table, dropped)

@@ -1,0 +1,206 @@
+"""The curation stage end to end: plan -> pass 1 (annotate) -> pass 2 (dedup) -> pass 3 (split)
+-> ``report.json``.
+
+Output folder::
+
+    kept/part-*.parquet      rows that passed every stage, input columns unchanged
+    dropped/part-*.parquet   id, drop_reason, drop_detail, then the input columns
+    report.json              counts per reason / benchmark / stage, timings, parameters
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from skyray.config import to_dict
+from skyray.curate.config import CurateConfig
+from skyray.curate.metrics import STAGES, stage_of
+from skyray.curate.minhash import candidate_probability, s_curve_threshold
+
+logger = logging.getLogger(__name__)
+REPORT = "report.json"
+WORK = "_work"
+
+
+def build_index(cfg: CurateConfig):
+    """The decontamination index over the configured benchmarks (None when disabled)."""
+    from skyray.curate.decontam import benchmark_texts, build_index
+
+    if not cfg.decontam.enabled:
+        return None
+    texts = benchmark_texts(cfg.decontam.benchmarks, cfg.decontam.data_dir or None)
+    return build_index(texts, cfg.decontam.ngram, cfg.decontam.min_tokens)
+
+
+def s_curve(cfg: CurateConfig) -> list[dict[str, float]]:
+    nd = cfg.near_dedup
+    points = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+    return [
+        {
+            "jaccard": j,
+            "p_candidate": round(float(candidate_probability(j, nd.bands, nd.rows_per_band)), 6),
+        }
+        for j in points
+    ]
+
+
+def _stage_counts(total: int, reasons: Counter) -> dict[str, dict[str, int]]:
+    by_stage: Counter[str] = Counter()
+    for reason, count in reasons.items():
+        by_stage[stage_of(reason)] += count
+    out, rows = {}, total
+    for stage in STAGES:
+        out[stage] = {"in": rows, "dropped": by_stage[stage], "out": rows - by_stage[stage]}
+        rows -= by_stage[stage]
+    return out
+
+
+def curate(
+    cfg: CurateConfig,
+    inputs: list[str | Path],
+    out_dir: str | Path,
+    address: str | None = None,
+    keep_work: bool = False,
+) -> dict[str, Any]:
+    """Curate ``inputs`` into ``out_dir`` (its previous kept/dropped/report are replaced)."""
+    from skyray.curate.dedup import feature_files
+    from skyray.curate.engines import make_engine
+    from skyray.curate.reader import plan_inputs
+    from skyray.runs import write_json_atomic
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("kept", "dropped", WORK, REPORT):
+        target = out / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    work = out / WORK
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+
+    t0 = time.perf_counter()
+    plan = plan_inputs(inputs, max(1, int(cfg.chunk_mb * 2**20)))
+    timings["plan"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    index = build_index(cfg)
+    timings["decontam_index"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    engine = make_engine(cfg, address)
+    timings["engine_start"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    pass1 = engine.annotate(plan.chunks, cfg, index, work)
+    timings["pass1_annotate"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    decisions, near_stats = engine.dedup(cfg, feature_files(work))
+    timings["pass2_dedup"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pass3 = engine.split(plan.chunks, decisions, work, out)
+    timings["pass3_split"] = time.perf_counter() - t0
+    timings["total"] = time.perf_counter() - started
+    if not keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+
+    total = sum(s["rows"] for s in pass1)
+    reasons: Counter[str] = Counter()
+    for s in pass3:
+        reasons.update(s["reasons"])
+    benchmarks: Counter[str] = Counter()
+    worker_time: Counter[str] = Counter()
+    for s in pass1:
+        benchmarks.update(s["benchmarks"])
+        worker_time.update(s["timings"])
+    kept = sum(s["kept"] for s in pass3)
+    report = {
+        "engine": engine.name,
+        "inputs": plan.files,
+        "empty_inputs": plan.empty_files,
+        "chunks": len(plan.chunks),
+        "rows": {"in": total, "kept": kept, "dropped": total - kept},
+        "reasons": dict(sorted(reasons.items())),
+        "stages": _stage_counts(total, reasons),
+        "benchmarks": {b: benchmarks.get(b, 0) for b in cfg.decontam.benchmarks}
+        if cfg.decontam.enabled
+        else {},
+        "near_dedup": {
+            **near_stats,
+            "s_curve_threshold": round(
+                s_curve_threshold(cfg.near_dedup.bands, cfg.near_dedup.rows_per_band), 4
+            ),
+            "s_curve": s_curve(cfg),
+        },
+        "decontam_index": index.summary() if index is not None else None,
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "worker_timings_s": {k: round(v, 3) for k, v in sorted(worker_time.items())},
+        "rows_per_s": round(total / timings["total"], 1) if timings["total"] else None,
+        "config": to_dict(cfg),
+    }
+    write_json_atomic(out / REPORT, report)
+    logger.info("curate: %d rows in, %d kept, %d dropped -> %s", total, kept, total - kept, out)
+    return report
+
+
+def run_curate(
+    cfg: CurateConfig,
+    run_dir: str | Path,
+    index: int,
+    inputs: list[str | Path],
+    address: str | None = None,
+) -> Path:
+    """The curation step of a run: ``runs/<run>/step-<index>-curate/`` (skipped when done)."""
+    from skyray.runs import Step
+
+    return _run_step(Step(Path(run_dir), index, "curate"), cfg, inputs, address)
+
+
+def curate_folder(
+    cfg: CurateConfig,
+    inputs: list[str | Path],
+    out_dir: str | Path,
+    address: str | None = None,
+    force: bool = False,
+) -> Path:
+    """Like :func:`run_curate` for any folder (``skyray curate --out DIR``)."""
+    return _run_step(_FolderStep(Path(out_dir)), cfg, inputs, address, force)
+
+
+def _run_step(
+    step, cfg: CurateConfig, inputs: list[str | Path], address: str | None, force: bool = False
+) -> Path:
+    if not force and step.is_done(cfg, inputs):
+        logger.info("curate: %s is up to date (same config and inputs); skipping", step.path)
+        return step.path
+    step.start(reset=False)
+    report = curate(cfg, inputs, step.path, address)
+    step.finish(
+        cfg, inputs, rows=report["rows"], extra={"report": REPORT, "reasons": report["reasons"]}
+    )
+    return step.path
+
+
+def _folder_step_class():
+    from skyray.runs import Step
+
+    class FolderStep(Step):
+        """A :class:`~skyray.runs.Step` whose folder is given directly."""
+
+        def __init__(self, folder: Path):
+            super().__init__(folder.parent, 0, "curate")
+            self.folder = folder
+
+        @property
+        def path(self) -> Path:  # type: ignore[override]
+            return self.folder
+
+    return FolderStep
+
+
+def _FolderStep(folder: Path):  # noqa: N802 - a factory standing in for the class
+    return _folder_step_class()(folder)
