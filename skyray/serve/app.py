@@ -46,14 +46,18 @@ class OpenAIFrontend:
 def build_asgi_app(backend, blocking: bool = False):
     """A Starlette app serving ``backend`` (run it with uvicorn)."""
     from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
+    from starlette.requests import ClientDisconnect, Request
+    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
     frontend = OpenAIFrontend(backend, blocking)
 
-    async def endpoint(request: Request) -> JSONResponse:
-        status, out = await frontend.dispatch(request.url.path, await request.body())
+    async def endpoint(request: Request) -> Response:
+        try:
+            raw = await request.body()
+        except ClientDisconnect:  # the client gave up (timeout, cancelled task): nobody to answer
+            return Response(status_code=499)
+        status, out = await frontend.dispatch(request.url.path, raw)
         return JSONResponse(out, status_code=status)
 
     return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST"])])

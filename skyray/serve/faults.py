@@ -11,7 +11,8 @@ answers with a fault instead (chosen from ``kinds``):
 
 ``latency_s`` delays every forwarded request (a slow teacher); ``require_key`` answers 401 to
 requests without ``Authorization: Bearer <key>``. ``stats`` counts requests, faults by kind and
-the in-flight peak and time-average. Run it in a background thread::
+the in-flight peak and time-average; with ``record`` it keeps the teacher-cache key of every
+forwarded request (``sent_keys``). Run it in a background thread::
 
     with FaultProxy(upstream="http://127.0.0.1:8000", fault_rate=0.25) as proxy:
         base_url = proxy.url + "/v1"
@@ -69,6 +70,7 @@ class FaultProxy:
         retry_after_s: float = 0.2,
         require_key: str | None = None,
         host: str = "127.0.0.1",
+        record: bool = False,
     ) -> None:
         unknown = set(kinds) - set(FAULT_KINDS)
         if unknown or not 0 <= fault_rate <= 1:
@@ -78,6 +80,8 @@ class FaultProxy:
         self.latency_s, self.stall_s, self.retry_after_s = latency_s, stall_s, retry_after_s
         self.require_key, self.host, self.port = require_key, host, 0
         self.stats = ProxyStats()
+        self.record = record
+        self.sent_keys: list[str] = []  # cache keys of forwarded requests (when ``record``)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
@@ -132,8 +136,8 @@ class FaultProxy:
                     break
                 if not await self._answer(request, writer):
                     break
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # client went away, or the proxy is stopping
         finally:
             writer.close()
 
@@ -161,6 +165,8 @@ class FaultProxy:
             if self.latency_s:
                 await asyncio.sleep(self.latency_s)
             self.stats.forwarded += 1
+            if self.record:
+                self.sent_keys.append(_cache_key(body))
             forward = {k: v for k, v in headers.items() if k not in ("host", "content-length")}
             resp = await self._client.request(
                 method, self.upstream + path, headers=forward, content=body
@@ -177,6 +183,20 @@ class FaultProxy:
         if "/completions" not in path or self.rng.random() >= self.fault_rate:
             return None
         return self.rng.choice(self.kinds)
+
+
+def _cache_key(body: bytes) -> str:
+    """The teacher cache's key for a forwarded request body (to check what was resent)."""
+    import json
+
+    from skyray.synth.cache import request_key
+    from skyray.synth.teacher import SAMPLING_KEYS
+
+    data = json.loads(body or b"{}")
+    sampling = {k: data[k] for k in SAMPLING_KEYS if data.get(k) is not None}
+    return request_key(
+        data.get("model", ""), data.get("messages", data.get("prompt", "")), sampling
+    )
 
 
 async def _read_request(reader):

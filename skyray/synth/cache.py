@@ -64,6 +64,10 @@ class ResponseCache:
             )
             self._conn.commit()
 
+    def keys(self) -> set[str]:
+        with self._lock:
+            return {row[0] for row in self._conn.execute("SELECT key FROM responses")}
+
     def __len__(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0])

@@ -114,6 +114,7 @@ class LocalEngine:
             for future in pending:
                 future.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+            await self.ctx.teacher.aclose()
         progress.update(prefix.end, prefix.kept, self.usage(), force=True)
         return collect(planner.phase, prefix.ordered(), target)
 
@@ -129,11 +130,11 @@ class SynthWorker:
         self.ctx = build_context(cfg, ResponseCache(cache_path), seeds, limiter, check=False)
 
     async def run(self, tasks: list[Task]) -> list[TaskResult]:
-        return list(
-            await asyncio.gather(
-                *(run_task(t, self.ctx, self.cfg.xwin_max_corrections) for t in tasks)
-            )
-        )
+        coros = (run_task(t, self.ctx, self.cfg.xwin_max_corrections) for t in tasks)
+        try:
+            return list(await asyncio.gather(*coros))
+        finally:
+            await self.ctx.teacher.aclose()
 
     def usage(self) -> Usage:
         return self.ctx.teacher.usage

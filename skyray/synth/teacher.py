@@ -205,7 +205,17 @@ class _Base:
         self, requests: list[RequestInput], sampling: dict[str, Any] | None = None
     ) -> list[Completion]:
         """Synchronous batch call (usable anywhere; runs its own event loop)."""
-        return run_sync(self.abatch(requests, sampling))
+
+        async def batch() -> list[Completion]:
+            try:
+                return await self.abatch(requests, sampling)
+            finally:
+                await self.aclose()
+
+        return run_sync(batch())
+
+    async def aclose(self) -> None:
+        """Release connections held for the running event loop (call before the loop ends)."""
 
 
 def run_sync(coro):
@@ -274,6 +284,11 @@ class OpenAITeacher(_Base):
             )
             self._loop_state = (loop, client, asyncio.Semaphore(self.cfg.max_concurrency))
         return self._loop_state[1], self._loop_state[2]
+
+    async def aclose(self) -> None:
+        if self._loop_state is not None and self._loop_state[0] is asyncio.get_running_loop():
+            await self._loop_state[1].close()
+        self._loop_state = None
 
     # ----- fail fast ------------------------------------------------------------------------
     def check(self, timeout_s: float = 10.0) -> list[str]:
