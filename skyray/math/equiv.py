@@ -1,7 +1,7 @@
 """Answer equivalence as a careful human grader judges it.
 
-Cheap checks run first (normalised strings, exact numbers, text answers, lists); only what they
-cannot settle goes to symbolic comparison with ``math-verify`` (sympy), under a wall-clock limit so
+Cheap checks run first (normalised strings, exact numbers, text answers, lists, a float evaluation
+of arithmetic at fixed points, see :mod:`skyray.math.numeric`); only what they cannot settle goes to symbolic comparison with ``math-verify`` (sympy), under a wall-clock limit so
 one pathological expression cannot stall a batch.
 
 Accepted: fractions vs decimals of the same exact value, ``\\dfrac``, ``x=2`` vs ``2``, chained
@@ -12,6 +12,7 @@ Rejected: rounded decimals for exact values, swapped ordered pairs, wrong interv
 
 from __future__ import annotations
 
+import functools
 import re
 import signal
 import threading
@@ -20,6 +21,7 @@ from fractions import Fraction
 
 from skyray.math.latex import split_top_level, strip_math_delimiters
 from skyray.math.normalize import loose_normalize, unwrap_text
+from skyray.math.numeric import Unsupported, evaluate, numeric_verdict
 
 DEFAULT_TIMEOUT_S = 2.0
 _NUMBER_RE = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:e-?\d+)?")
@@ -134,6 +136,19 @@ def _compare_lists(pred: str, gold: str, timeout_s: float) -> bool | None:
     return True
 
 
+def _scalar_vs_tuple(pred: str, gold: str) -> bool:
+    """One side a number, the other a tuple/interval/list of several items: never equal."""
+    for one, other in ((pred, gold), (gold, pred)):
+        inner = other[1:-1] if _is_wrapped(other) else other
+        if len(_list_items(inner)) >= 2:
+            try:
+                evaluate(one)
+                return True
+            except (Unsupported, OverflowError, ZeroDivisionError, RecursionError):
+                continue
+    return False
+
+
 def _text_answer(text: str) -> str | None:
     """Lower-case words for non-math answers (``\\text{odd}``, ``"Evelyn"``, ``(C)``)."""
     s = loose_normalize(text)
@@ -164,6 +179,11 @@ def is_equiv(pred: str | None, gold: str | None, timeout_s: float = DEFAULT_TIME
         return listed
     if loose_normalize(p) == loose_normalize(g):
         return True
+    verdict = numeric_verdict(p, g)
+    if verdict is not None:
+        return verdict
+    if _scalar_vs_tuple(p, g):
+        return False
     try:
         return symbolic_equal(p, g, timeout_s)
     except EquivTimeout:

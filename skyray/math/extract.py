@@ -5,8 +5,8 @@ Two entry points:
 - :func:`extract_strict`: MetaMath's rule. Only the text after the last ``The answer is``
   (optional colon) counts; nothing else is looked at.
 - :func:`extract_answer`: what a careful reader would take as the final answer, in order: the text
-  after the last answer phrase (``The answer is``, ``The final/correct answer is``), the last
-  ``\\boxed{}``, a GSM8K ``#### N`` line, and a closing ``... is VALUE`` statement on the last line.
+  after the last answer phrase (``The answer is``, ``The final/correct answer is``) or the last
+  ``\\boxed{}``, whichever comes later (plain words after the phrase lose to a box), a GSM8K ``#### N`` line, and a closing ``... is VALUE`` statement on the last line.
 
 Both return an :class:`Extraction` whose ``answer`` is ``None`` when nothing was found, with
 ``method`` saying which rule fired (or ``"none"``), so callers can report it.
@@ -27,6 +27,7 @@ _PHRASE_RE = re.compile(
     re.IGNORECASE,
 )
 _HASH_RE = re.compile(r"####\s*(.+)")
+_BOX_START_RE = re.compile(r"\\(?:boxed|fbox)\b")
 _STATEMENT_RE = re.compile(r"\b(?:is|are|equals|=)\s+(.+)$", re.IGNORECASE)
 # words after the answer that end it: "19, but this assumes ..."
 _TRAILING_CLAUSE_RE = re.compile(
@@ -81,10 +82,14 @@ def extract_answer(response: str) -> Extraction:
     if not response or not response.strip():
         return Extraction(None, "none")
     phrases = list(_PHRASE_RE.finditer(response))
-    if phrases:
+    boxes = list(_BOX_START_RE.finditer(response))
+    # whichever comes last wins: "the answer is correct ... so \boxed{5}" means 5
+    if phrases and not (boxes and boxes[-1].start() > phrases[-1].end()):
         tail = _first_line(response[phrases[-1].end() :])
         answer = clean_answer(tail)
-        if answer:
+        # "... \boxed{-5}. The answer is correct." : plain words lose to an earlier box
+        words_only = answer and not re.search(r"[\d\\$^_=(){}\[\]]", answer)
+        if answer and not (boxes and words_only):
             method = "prefix" if phrases[-1].group(0).startswith(ANSWER_LINE) else "phrase"
             return Extraction(answer, method)
     boxed = last_boxed(response)

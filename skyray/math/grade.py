@@ -10,16 +10,19 @@ Modes:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Literal
 
-from skyray.math.equiv import DEFAULT_TIMEOUT_S, is_equiv, parse_number
+from skyray.math.equiv import DEFAULT_TIMEOUT_S, is_equiv
 from skyray.math.extract import extract_answer, extract_strict
 from skyray.math.latex import last_boxed
 from skyray.math.normalize import strict_normalize
 
 GraderMode = Literal["strict", "equiv"]
 GRADER_MODES: tuple[str, ...] = ("strict", "equiv")
+_PLAIN_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,11 @@ def strict_equal(pred: str | None, gold: str | None) -> bool:
         return False
     if strict_normalize(pred) == strict_normalize(gold):
         return True
-    a = parse_number(pred.replace(",", "").rstrip("."))
-    b = parse_number(gold.replace(",", ""))
-    return a is not None and b is not None and a[0] == b[0] and not a[1] and not b[1]
+    # GSM8K-style: both plain decimal numbers (no fractions), compared by value
+    a, b = pred.replace(",", "").rstrip(".").strip(), gold.replace(",", "").strip()
+    if not (_PLAIN_NUMBER.fullmatch(a) and _PLAIN_NUMBER.fullmatch(b)):
+        return False
+    return Fraction(a) == Fraction(b)
 
 
 def grade(

@@ -37,7 +37,7 @@ def _load(folder: Path) -> Iterator[Problem]:
             if unit:
                 question += f" Give the answer in {unit}."
             yield Problem(
-                id=f"{NAME}:{name}/{problem_id}",
+                id=f"{NAME}:{name}/{index}",  # problemid repeats within a set
                 problem=question,
                 answer=field(obj, "answer_latex", where).strip(),
                 solution=solutions.get(problem_id, ""),

@@ -1,0 +1,107 @@
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from skyray.config import (
+    STAGES,
+    ConfigError,
+    apply_overrides,
+    config_hash,
+    load_config,
+    load_stage_config,
+    require,
+    stage_class,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((ROOT / "configs").rglob("*.yaml"))
+
+
+@dataclass(kw_only=True)
+class Inner:
+    lr: float = 1e-3  # learning rate
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.95])
+
+
+@dataclass(kw_only=True)
+class Outer:
+    name: str = "x"
+    steps: int = 10
+    mode: Literal["a", "b"] = "a"
+    path: str | None = None
+    inner: Inner = field(default_factory=Inner)
+
+    def __post_init__(self) -> None:
+        require(self.steps > 0, f"steps must be > 0, got {self.steps}")
+
+
+def test_defaults_yaml_and_dotted_overrides(tmp_path):
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text("name: run\ninner:\n  lr: 0.5\n")
+    cfg = load_config(Outer, cfg_file, ["inner.betas=[0.8, 0.9]", "steps=3", "mode=b", "path=null"])
+    assert cfg == Outer(
+        name="run", steps=3, mode="b", path=None, inner=Inner(lr=0.5, betas=[0.8, 0.9])
+    )
+    assert isinstance(cfg.inner.lr, float)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("stepz=3", "unknown key"),
+        ("steps=three", "expected an integer"),
+        ("steps=0", "steps must be > 0"),
+        ("mode=c", "not one of"),
+        ("inner.lr=fast", "expected a number"),
+        ("inner=3", "expected a mapping"),
+        ("no-equals-sign", "key=value"),
+    ],
+)
+def test_bad_values_are_clear_errors(override, message):
+    with pytest.raises(ValueError, match=message):
+        load_config(Outer, None, [override])
+
+
+def test_missing_and_malformed_files(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(Outer, tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- a list\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(Outer, bad)
+
+
+def test_hash_is_stable_and_content_sensitive():
+    assert config_hash(Outer()) == config_hash(Outer())
+    assert config_hash(Outer()) != config_hash(Outer(steps=11))
+
+
+def test_apply_overrides_does_not_mutate():
+    data = {"a": {"b": 1}}
+    assert apply_overrides(data, ["a.b=2", "a.c=x"]) == {"a": {"b": 2, "c": "x"}}
+    assert data == {"a": {"b": 1}}
+
+
+def test_every_registered_stage_class_imports():
+    for stage in STAGES:
+        assert stage_class(stage).__name__
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[str(p.relative_to(ROOT)) for p in SHIPPED])
+def test_every_shipped_config_validates(path):
+    text = path.read_text()
+    assert text.startswith("#"), f"{path} must start with a comment giving its command"
+    assert "skyray" in text.splitlines()[0]
+    cfg = load_stage_config(path)
+    assert cfg is not None
+
+
+def test_wrong_stage_key_is_refused(tmp_path):
+    from skyray.data.seeds import SeedsConfig
+
+    f = tmp_path / "c.yaml"
+    f.write_text("stage: pipeline\n")
+    with pytest.raises(ConfigError, match="not a SeedsConfig"):
+        load_config(SeedsConfig, f)
