@@ -1,6 +1,6 @@
-"""SFT data: the curated Parquet -> encoded rows sorted by key, with Ray Data or without Ray.
+"""SFT data: the curated Parquet -> encoded rows, with Ray Data or without Ray.
 
-Both paths produce the same rows ``{key, input_ids, prompt_len, drop}`` in the same order, so a
+Both paths produce the same rows ``{key, input_ids, prompt_len, drop}`` (the loop orders them by key), so a
 ``torchrun`` run and a Ray Train run see identical data.
 """
 
@@ -70,19 +70,10 @@ def load_tokenizer(path: str) -> Any:
     return AutoTokenizer.from_pretrained(path)
 
 
-def read_encoded_rows(data_path: str | Path, tokenizer_path: str, cfg: SFTConfig) -> list[dict]:
-    """Without Ray: every row encoded, sorted by key."""
-    rows = encode_rows(
-        load_tokenizer(tokenizer_path),
-        read_rows(data_path),
-        cfg.max_length,
-        cfg.overlong,
-        cfg.data_stage,
-    )
-    return sorted(rows, key=lambda r: r["key"])
-
-
-def _encode_batch(batch: Any, tokenizer_path: str, max_length: int, overlong: str, data_stage):
+def encode_batch(
+    batch: Any, tokenizer_path: str, max_length: int, overlong: str, data_stage: int | None
+) -> Any:
+    """One Arrow batch of input rows -> an Arrow table {key, input_ids, prompt_len, drop}."""
     import pyarrow as pa
 
     rows = encode_rows(
@@ -98,14 +89,34 @@ def _encode_batch(batch: Any, tokenizer_path: str, max_length: int, overlong: st
     )
 
 
+def encoded_table(data_path: str | Path, tokenizer_path: str, cfg: SFTConfig) -> Any:
+    """Without Ray: every row encoded, as one Arrow table (the columns Ray Data produces)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = data_columns(data_path)
+    tables = [
+        encode_batch(
+            pq.read_table(file, columns=columns),
+            tokenizer_path,
+            cfg.max_length,
+            cfg.overlong,
+            cfg.data_stage,
+        )
+        for file in parquet_files(data_path)
+    ]
+    return pa.concat_tables(tables)
+
+
 def build_ray_dataset(data_path: str | Path, tokenizer_path: str, cfg: SFTConfig) -> Any:
-    """Ray Data: read, encode in parallel tasks, sort by key, materialize once for all workers."""
+    """Ray Data: read, encode in parallel tasks, materialize once; every worker reads all of it
+    and keeps its share (see :func:`skyray.train.loop.shard_rows`)."""
     import ray.data
 
     files = [str(f.resolve()) for f in parquet_files(data_path)]
-    ds = ray.data.read_parquet(files, columns=data_columns(data_path))
+    ds = ray.data.read_parquet(files).select_columns(data_columns(data_path))
     ds = ds.map_batches(
-        _encode_batch,
+        encode_batch,
         batch_format="pyarrow",
         batch_size=512,
         fn_kwargs={
@@ -115,7 +126,7 @@ def build_ray_dataset(data_path: str | Path, tokenizer_path: str, cfg: SFTConfig
             "data_stage": cfg.data_stage,
         },
     )
-    return ds.sort("key").materialize()
+    return ds.materialize()
 
 
 def dataset_manifest(data_path: str | Path) -> dict[str, Any]:

@@ -9,7 +9,7 @@ folder. Everything it needs is in ``config`` (a plain dict):
 - ``mode``: ``"ray"`` or ``"local"``;  ``metrics_path``: JSON-lines metrics file (rank 0);
 - local mode only: ``data_path`` (Parquet) and ``output_dir`` (checkpoints/, model/).
 
-Data order: rows are sorted by key (id + content hash); kept row ``i`` belongs to rank
+Data order: kept rows sorted by key (id + content hash); kept row ``i`` belongs to rank
 ``i % world_size``; each epoch shuffles a rank's rows with ``(seed, epoch)``. All ranks run the same
 number of optimizer steps (the minimum over ranks; the few samples left over are counted).
 A checkpoint holds the ZeRO shards, optimizer, scheduler and the global step, which fixes the data
@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -59,12 +59,12 @@ class RaySession:
         self.rank, self.world = ctx.get_world_rank(), ctx.get_world_size()
         self.local_rank = ctx.get_local_rank()
 
-    def rows(self, cfg: SFTConfig) -> Iterator[dict[str, Any]]:
+    def batches(self, cfg: SFTConfig) -> Iterator[Any]:
+        """All encoded rows (every worker reads every row), as Arrow batches."""
         import ray.train
 
         shard = ray.train.get_dataset_shard("train")
-        for batch in shard.iter_batches(batch_size=1024, batch_format="pyarrow"):
-            yield from batch.to_pylist()
+        yield from shard.iter_batches(batch_size=1024, batch_format="pyarrow")
 
     def restore(self, engine: Any) -> dict[str, Any] | None:
         import ray.train
@@ -106,13 +106,16 @@ class LocalSession:
         self.local_rank = int(os.environ["LOCAL_RANK"])
         self.data_path = config["data_path"]
         self.tokenizer_path = config["tokenizer_path"]
+        self._table: Any = None
         self.output_dir = Path(config["output_dir"])
         self.ckpt_dir = self.output_dir / "checkpoints"
 
-    def rows(self, cfg: SFTConfig) -> Iterator[dict[str, Any]]:
-        from skyray.train.data import read_encoded_rows
+    def batches(self, cfg: SFTConfig) -> Iterator[Any]:
+        from skyray.train.data import encoded_table
 
-        yield from read_encoded_rows(self.data_path, self.tokenizer_path, cfg)
+        if self._table is None:
+            self._table = encoded_table(self.data_path, self.tokenizer_path, cfg)
+        yield from self._table.to_batches(max_chunksize=1024)
 
     def restore(self, engine: Any) -> dict[str, Any] | None:
         if not (self.ckpt_dir / "latest").is_file():
@@ -153,20 +156,42 @@ def _free_port() -> int:
 
 
 def shard_rows(
-    rows: Iterator[dict[str, Any]], rank: int, world: int
+    batches: Callable[[], Iterator[Any]], rank: int, world: int
 ) -> tuple[list[tuple[list[int], int]], Counter]:
-    """This rank's samples from rows in key order, and the drop counts over all rows."""
-    samples, drops = [], Counter()
-    index = 0
-    for row in rows:
-        if row["drop"]:
-            drops[row["drop"]] += 1
+    """This rank's samples (in key order) and the drop counts over all rows.
+
+    Two passes over ``batches()`` (Arrow batches, in any order): the sorted keys of the kept
+    rows say that kept row ``i`` belongs to rank ``i % world``; the second pass decodes only this
+    rank's rows. So the split never depends on file or block order, and no worker holds more
+    than its own share of tokens."""
+    keys, drops = [], Counter()
+    for batch in batches():
+        for key, drop in zip(
+            batch.column("key").to_pylist(), batch.column("drop").to_pylist(), strict=True
+        ):
+            if drop:
+                drops[drop] += 1
+            else:
+                keys.append(key)
+    keys.sort()
+    owned = set(keys[rank::world])
+    mine: list[tuple[str, list[int], int]] = []
+    for batch in batches():
+        batch_keys = batch.column("key").to_pylist()
+        batch_drops = batch.column("drop").to_pylist()
+        picked = [
+            i
+            for i, (k, d) in enumerate(zip(batch_keys, batch_drops, strict=True))
+            if not d and k in owned
+        ]
+        if not picked:
             continue
-        if index % world == rank:
-            samples.append(([int(t) for t in row["input_ids"]], int(row["prompt_len"])))
-        index += 1
-    drops["kept"] = index
-    return samples, drops
+        ids = batch.column("input_ids").take(picked).to_pylist()
+        plens = batch.column("prompt_len").take(picked).to_pylist()
+        mine.extend((batch_keys[i], t, p) for i, t, p in zip(picked, ids, plens, strict=True))
+    mine.sort(key=lambda item: item[0])
+    drops["kept"] = len(keys)
+    return [(ids, plen) for _, ids, plen in mine], drops
 
 
 def locate(global_step: int, steps_per_epoch: list[int]) -> tuple[int, int]:
@@ -262,7 +287,7 @@ def train_loop(config: dict[str, Any]) -> None:
 
     # 1. this rank's samples, in a deterministic order
     tokenizer = AutoTokenizer.from_pretrained(config["tokenizer_path"])
-    samples, drops = shard_rows(session.rows(cfg), rank, world)
+    samples, drops = shard_rows(partial(session.batches, cfg), rank, world)
     if not samples:
         raise ValueError(f"rank {rank}: no usable SFT rows (drops: {dict(drops)})")
     lengths = [len(ids) for ids, _ in samples]

@@ -90,7 +90,6 @@ def run_sft(
     address: str | None = None,
 ) -> Path:
     """The sft step (skipped when finished with the same config and data); returns its folder."""
-    from ray.data import ExecutionOptions
     from ray.train import CheckpointConfig, DataConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
@@ -132,10 +131,8 @@ def run_sft(
             checkpoint_config=CheckpointConfig(num_to_keep=cfg.num_checkpoints_to_keep),
         ),
         datasets={"train": dataset},
-        # every worker reads all rows in key order and keeps its own (see skyray.train.loop)
-        dataset_config=DataConfig(
-            datasets_to_split=[], execution_options=ExecutionOptions(preserve_order=True)
-        ),
+        # every worker reads all rows and keeps its own share (see skyray.train.loop.shard_rows)
+        dataset_config=DataConfig(datasets_to_split=[]),
     )
     result = trainer.fit()
     require(result.checkpoint is not None, "sft finished without a checkpoint")
