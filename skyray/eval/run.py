@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ PREDICTIONS = "predictions.parquet"
 PREDICTIONS_JSONL = "predictions.jsonl"
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
+MIN_ROWS_PER_WORKER = 500  # below this a grading process costs more than it saves
 
 
 @dataclass(kw_only=True)
@@ -39,6 +41,7 @@ class EvalConfig:
     limit: int = 0  # first N problems of each benchmark (0 = all)
     graders: list[str] = field(default_factory=lambda: ["strict", "equiv"])  # first = primary
     grade_timeout_s: float = 2.0  # limit per symbolic comparison
+    grade_workers: int = 1  # grading processes (1 = in-process; 0 = one per CPU, at most 8)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     distractors: DistractorConfig = field(default_factory=DistractorConfig)  # gsm8k-distractors
     training_manifest: str = ""  # training data (Parquet/JSONL, folder, or a step's
@@ -56,6 +59,7 @@ class EvalConfig:
         bad = [g for g in self.graders if g not in GRADER_MODES]
         require(not bad, f"unknown graders {bad}; choose from {GRADER_MODES}")
         require(self.grade_timeout_s > 0, "grade_timeout_s must be > 0")
+        require(self.grade_workers >= 0, "grade_workers must be >= 0")
         require(self.chunk_size >= 1, "chunk_size must be >= 1")
         require(self.contamination_ngram >= 2, "contamination_ngram must be >= 2")
         require(
@@ -105,10 +109,27 @@ def prediction_rows(
 
 
 def grade_rows(
-    rows: list[dict[str, Any]], graders: list[str], timeout_s: float
+    rows: list[dict[str, Any]], graders: list[str], timeout_s: float, num_workers: int = 1
 ) -> list[dict[str, Any]]:
     """Add ``extracted_<g>``/``correct_<g>`` per grader; the first grader also fills the
-    Prediction fields ``extracted``, ``correct`` and ``grader``."""
+    Prediction fields ``extracted``, ``correct`` and ``grader``. ``num_workers`` > 1 grades
+    interleaved slices in that many processes (symbolic comparisons are CPU-bound)."""
+    if num_workers > 1 and len(rows) >= 2 * MIN_ROWS_PER_WORKER:
+        num_workers = min(num_workers, len(rows) // MIN_ROWS_PER_WORKER)
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        slices = [rows[i::num_workers] for i in range(num_workers)]
+        # spawn: the parent may hold threads (Ray, torch) that fork would copy mid-state
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(num_workers, mp_context=ctx) as pool:
+            parts = list(
+                pool.map(grade_rows, slices, [graders] * num_workers, [timeout_s] * num_workers)
+            )
+        out: list[dict[str, Any]] = [{}] * len(rows)
+        for i, part in enumerate(parts):
+            out[i::num_workers] = part
+        return out
     from skyray.eval.score import ScoreConfig, score_rows
 
     out = [dict(r) for r in rows]
@@ -182,7 +203,8 @@ def evaluate(
     finally:
         gen.close()
     rows = prediction_rows(items, requests, results, cfg.generation.model)
-    return grade_rows(rows, cfg.graders, cfg.grade_timeout_s), stats
+    workers = cfg.grade_workers or min(os.cpu_count() or 1, 8)
+    return grade_rows(rows, cfg.graders, cfg.grade_timeout_s, workers), stats
 
 
 def _inputs(cfg: EvalConfig) -> list[str]:

@@ -144,3 +144,13 @@ def test_markdown_has_paper_layout(report):
     assert "maj@4" in md and "pass@4" in md
     assert "math-test: 1 ({'prompt-too-long': 1})" in md
     json.dumps(report)  # the report is plain JSON data
+
+
+def test_grading_in_processes_matches_in_process():
+    rows = [
+        _row(f"p{i}", "gsm8k-test", f"so\nThe answer is {i % 7}", str(i % 5)) for i in range(1000)
+    ]
+    one = grade_rows(rows, ["strict", "equiv"], 2.0, 1)
+    two = grade_rows(rows, ["strict", "equiv"], 2.0, 2)
+    assert one == two
+    assert sum(r["correct"] for r in one) == sum(i % 7 == i % 5 for i in range(1000))
