@@ -1,0 +1,9 @@
+"""``ray job submit --working-dir . -- python jobs/synth.py --config configs/paper/synth.yaml
+--run-dir runs/paper``: the synthesis step as a Ray job (both stages, per the config)."""
+
+import sys
+
+from skyray.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["synth", *sys.argv[1:]]))
