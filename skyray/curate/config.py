@@ -89,7 +89,7 @@ class NearDedupConfig:
     threshold: float = 0.8  # a candidate pair is a duplicate when its estimated Jaccard >= this
     seed: int = 1  # hash seed (changing it changes signatures, not the expected result)
     max_bucket: int = 200  # buckets larger than this compare members to their neighbours only
-    num_shards: int = 4  # band shards bucketed in parallel
+    num_shards: int = 2  # pass-2 shards (exact-hash ranges and LSH band groups) run in parallel
 
     def __post_init__(self) -> None:
         require(self.shingle_size >= 1, "near_dedup.shingle_size must be >= 1")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from skyray.curate.annotate import band_column
-from skyray.curate.config import NearDedupConfig
+from skyray.curate.config import CurateConfig, NearDedupConfig
 
 
 @dataclass
@@ -24,16 +25,20 @@ class Decisions:
     """Rows dropped by pass 2, sorted by position."""
 
     pos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    reasons: list[str] = field(default_factory=list)
-    details: list[str] = field(default_factory=list)
+    reasons: Any = field(default_factory=list)  # str per row (an Arrow array once merged)
+    details: Any = field(default_factory=list)
 
     @staticmethod
     def merge(parts: list[Decisions]) -> Decisions:
+        """One sorted table; reasons and details become Arrow arrays, which travel through the
+        object store without copies (every split task reads them)."""
+        import pyarrow as pa
+
         pos = np.concatenate([p.pos for p in parts]) if parts else np.zeros(0, np.int64)
-        reasons = [r for p in parts for r in p.reasons]
-        details = [d for p in parts for d in p.details]
-        order = np.argsort(pos, kind="stable")
-        return Decisions(pos[order], [reasons[i] for i in order], [details[i] for i in order])
+        reasons = pa.array([r for p in parts for r in p.reasons], pa.string())
+        details = pa.array([d for p in parts for d in p.details], pa.string())
+        order = pa.array(np.argsort(pos, kind="stable"))
+        return Decisions(pos[order.to_numpy()], reasons.take(order), details.take(order))
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -148,10 +153,16 @@ class NearResult:
     jaccard: np.ndarray  # estimated Jaccard of each candidate pair
 
 
-def confirm_and_cluster(files: list[str], pairs: np.ndarray, cfg: NearDedupConfig) -> NearResult:
+def confirm_and_cluster(
+    files: list[str], pairs: np.ndarray, cfg: NearDedupConfig, excluded: np.ndarray | None = None
+) -> NearResult:
     """Keep candidate pairs whose estimated Jaccard reaches the threshold, cluster them and
-    drop every member but the one with the smallest position."""
+    drop every member but the one with the smallest position. Pairs touching ``excluded`` rows
+    (exact duplicates, already dropped) are left out: such a row has the same signature as the
+    copy that stays, so the clusters do not change."""
     pairs = unique_pairs(pairs)
+    if excluded is not None and len(excluded) and len(pairs):
+        pairs = pairs[~(np.isin(pairs[:, 0], excluded) | np.isin(pairs[:, 1], excluded))]
     stats: dict[str, float] = {"candidate_pairs": int(len(pairs))}
     if not len(pairs):
         stats.update(confirmed_pairs=0, clusters=0, largest_cluster=0)
@@ -202,6 +213,32 @@ def confirm_and_cluster(files: list[str], pairs: np.ndarray, cfg: NearDedupConfi
     )
     decisions = Decisions(node_pos[losers], ["dedup:near"] * len(losers), details)
     return NearResult(decisions, stats, np.stack([pairs[ok, 0], pairs[ok, 1]], axis=1), jaccard)
+
+
+def dedup_shard(files: list[str], shard: int, cfg: CurateConfig) -> tuple[Decisions, np.ndarray]:
+    """One shard of pass 2: exact duplicates among rows whose text hash falls in ``shard``, and
+    candidate pairs from this shard's LSH bands."""
+    num_shards = cfg.near_dedup.num_shards
+    exact = exact_shard(files, shard, num_shards) if cfg.exact_dedup.enabled else Decisions()
+    bands = shard_bands(cfg.near_dedup)
+    pairs = np.zeros((0, 2), np.int64)
+    if cfg.near_dedup.enabled and shard < len(bands):
+        pairs = band_shard(files, bands[shard], np.zeros(0, np.int64), cfg.near_dedup)
+    return exact, pairs
+
+
+def near_decisions(
+    files: list[str], cfg: CurateConfig, exact: list[Decisions], pairs: list[np.ndarray]
+) -> tuple[Decisions, dict[str, Any]]:
+    """Confirm, cluster and merge: every dedup decision of the run, and the near-dup stats."""
+    parts = list(exact)
+    stats: dict[str, Any] = {}
+    if cfg.near_dedup.enabled:
+        excluded = np.sort(np.concatenate([d.pos for d in exact])) if exact else None
+        result = confirm_and_cluster(files, np.concatenate(pairs), cfg.near_dedup, excluded)
+        parts.append(result.decisions)
+        stats = result.stats
+    return Decisions.merge(parts), stats
 
 
 def shard_bands(cfg: NearDedupConfig) -> list[list[int]]:

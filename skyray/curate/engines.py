@@ -1,15 +1,13 @@
-"""Where the three passes run: on Ray (Ray Data actors for the per-chunk passes, Ray tasks for
-the dedup shards) or in this process (the same functions, for small inputs, debugging and the
-overhead benchmark). The driver only ever holds small per-chunk statistics; rows, features and
-decisions stay in files and in the object store."""
+"""Where the three passes run: on Ray (Ray Data over chunk descriptors for the per-chunk
+passes, Ray tasks for the dedup shards) or in this process (the same functions, for small
+inputs, debugging and the overhead benchmark). The driver only holds small per-chunk
+statistics; rows, features and decisions stay in files and in the object store."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from skyray.curate import dedup
 from skyray.curate.annotate import annotate_chunk
@@ -31,26 +29,8 @@ class LocalEngine:
         return [annotate_chunk(c, cfg, matcher, work) for c in chunks]
 
     def dedup(self, cfg: CurateConfig, files: list[str]) -> tuple[Any, dict[str, Any]]:
-        shards = cfg.near_dedup.num_shards
-        exact = (
-            [dedup.exact_shard(files, s, shards) for s in range(shards)]
-            if cfg.exact_dedup.enabled
-            else []
-        )
-        excluded = (
-            np.sort(np.concatenate([d.pos for d in exact])) if exact else np.zeros(0, np.int64)
-        )
-        stats: dict[str, Any] = {}
-        parts = list(exact)
-        if cfg.near_dedup.enabled:
-            pairs = [
-                dedup.band_shard(files, b, excluded, cfg.near_dedup)
-                for b in dedup.shard_bands(cfg.near_dedup)
-            ]
-            near = dedup.confirm_and_cluster(files, np.concatenate(pairs), cfg.near_dedup)
-            parts.append(near.decisions)
-            stats = near.stats
-        return dedup.Decisions.merge(parts), stats
+        shards = [dedup.dedup_shard(files, s, cfg) for s in range(cfg.near_dedup.num_shards)]
+        return dedup.near_decisions(files, cfg, [e for e, _ in shards], [p for _, p in shards])
 
     def split(
         self, chunks: list[Chunk], decisions: Any, work: Path, out: Path
@@ -59,7 +39,8 @@ class LocalEngine:
 
 
 class _Annotator:
-    """Ray Data actor: loads the shared decontamination index once, then annotates chunks."""
+    """Ray Data actor for pass 1: loads the shared decontamination index once (its arrays are
+    zero-copy views of the object store), then annotates one chunk per call."""
 
     def __init__(self, cfg: CurateConfig, index_ref: list, work_dir: str):
         import ray
@@ -82,32 +63,32 @@ class _Annotator:
         return pa.table({"stats": out})
 
 
-class _Splitter:
-    """Ray Data actor: applies the dedup decisions (fetched once) and writes output shards."""
+def _split_batch(batch, decisions_ref: list, work_dir: str, out_dir: str):
+    """Ray Data task for pass 3 (no actor: the decisions come zero-copy from the object store)."""
+    import pyarrow as pa
+    import ray
 
-    def __init__(self, decisions_ref: list, work_dir: str, out_dir: str):
-        import ray
+    from skyray.curate.metrics import StageMetrics
 
-        from skyray.curate.metrics import StageMetrics
+    decisions = ray.get(decisions_ref[0])
+    metrics = StageMetrics()
+    out = []
+    for row in batch.to_pylist():
+        stats = split_chunk(Chunk(**row), decisions, Path(work_dir), Path(out_dir))
+        metrics.record_pass3(stats)
+        out.append(json.dumps(stats))
+    return pa.table({"stats": out})
 
-        self.decisions = ray.get(decisions_ref[0])
-        self.work, self.out = Path(work_dir), Path(out_dir)
-        self.metrics = StageMetrics()
 
-    def __call__(self, batch):
-        import pyarrow as pa
-
-        out = []
-        for row in batch.to_pylist():
-            stats = split_chunk(Chunk(**row), self.decisions, self.work, self.out)
-            self.metrics.record_pass3(stats)
-            out.append(json.dumps(stats))
-        return pa.table({"stats": out})
+def _near_task(files, cfg, num_shards, *parts):
+    exact, pairs = list(parts[0 : 2 * num_shards : 2]), list(parts[1 : 2 * num_shards : 2])
+    return dedup.near_decisions(files, cfg, exact, pairs)
 
 
 class RayEngine:
-    """Passes 1 and 3 as Ray Data ``map_batches`` over chunk descriptors (actors with fractional
-    CPUs, so the pool never starves Ray Data's own tasks); pass 2 as Ray tasks per shard."""
+    """Pass 1 as Ray Data ``map_batches`` with an actor pool (fractional CPUs, so the pool
+    never starves Ray Data's own tasks), pass 2 as one Ray task per shard plus one to confirm
+    and cluster, pass 3 as Ray Data tasks."""
 
     name = "ray"
 
@@ -118,72 +99,43 @@ class RayEngine:
         self.workers = cfg.num_workers or max(1, int(cluster_cpus()))
         self.cpus = cfg.worker_cpus
 
-    def _map(
-        self, chunks: list[Chunk], actor: type, kwargs: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def _dataset(self, chunks: list[Chunk]):
         import ray
 
-        ds = ray.data.from_items([c.to_dict() for c in chunks], override_num_blocks=len(chunks))
-        ds = ds.map_batches(
-            actor,
-            batch_size=1,
-            batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(chunks))),
-            num_cpus=self.cpus,
-            fn_constructor_kwargs=kwargs,
-        )
-        return [json.loads(row["stats"]) for row in ds.iter_rows()]
+        return ray.data.from_items([c.to_dict() for c in chunks], override_num_blocks=len(chunks))
 
     def annotate(self, chunks, cfg, index, work):
         import ray
 
         ref = ray.put(index) if index is not None else None
-        return self._map(
-            chunks, _Annotator, {"cfg": cfg, "index_ref": [ref], "work_dir": str(work)}
+        ds = self._dataset(chunks).map_batches(
+            _Annotator,
+            batch_size=1,
+            batch_format="pyarrow",
+            compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(chunks))),
+            num_cpus=self.cpus,
+            fn_constructor_kwargs={"cfg": cfg, "index_ref": [ref], "work_dir": str(work)},
         )
+        return [json.loads(row["stats"]) for row in ds.iter_rows()]
 
     def dedup(self, cfg: CurateConfig, files: list[str]):
         import ray
 
-        opts = {"num_cpus": self.cpus}
-        shards = cfg.near_dedup.num_shards
-        exact = []
-        if cfg.exact_dedup.enabled:
-            task = ray.remote(dedup.exact_shard).options(**opts)
-            exact = [task.remote(files, s, shards) for s in range(shards)]
-        parts = list(exact)
-        stats: dict[str, Any] = {}
-        if cfg.near_dedup.enabled:
-            bands = ray.remote(_band_task).options(**opts)
-            pairs = [bands.remote(files, b, cfg, *exact) for b in dedup.shard_bands(cfg.near_dedup)]
-            near, stats_ref = (
-                ray.remote(_confirm_task).options(num_returns=2, **opts).remote(files, cfg, *pairs)
-            )
-            parts.append(near)
-            stats = ray.get(stats_ref)
-        merged = ray.remote(_merge_task).options(**opts).remote(*parts)
-        return merged, stats
+        shard = ray.remote(dedup.dedup_shard).options(num_cpus=self.cpus, num_returns=2)
+        parts = [shard.remote(files, s, cfg) for s in range(cfg.near_dedup.num_shards)]
+        final = ray.remote(_near_task).options(num_cpus=self.cpus, num_returns=2)
+        decisions, stats = final.remote(files, cfg, len(parts), *[r for p in parts for r in p])
+        return decisions, ray.get(stats)
 
     def split(self, chunks, decisions, work, out):
-        return self._map(
-            chunks,
-            _Splitter,
-            {"decisions_ref": [decisions], "work_dir": str(work), "out_dir": str(out)},
+        ds = self._dataset(chunks).map_batches(
+            _split_batch,
+            batch_size=1,
+            batch_format="pyarrow",
+            num_cpus=self.cpus,
+            fn_kwargs={"decisions_ref": [decisions], "work_dir": str(work), "out_dir": str(out)},
         )
-
-
-def _band_task(files, bands, cfg, *exact):
-    excluded = np.sort(np.concatenate([d.pos for d in exact])) if exact else np.zeros(0, np.int64)
-    return dedup.band_shard(files, bands, excluded, cfg.near_dedup)
-
-
-def _confirm_task(files, cfg, *pairs):
-    result = dedup.confirm_and_cluster(files, np.concatenate(pairs), cfg.near_dedup)
-    return result.decisions, result.stats
-
-
-def _merge_task(*parts):
-    return dedup.Decisions.merge(list(parts))
+        return [json.loads(row["stats"]) for row in ds.iter_rows()]
 
 
 def make_engine(cfg: CurateConfig, address: str | None = None):

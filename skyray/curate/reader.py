@@ -208,7 +208,7 @@ def _read_jsonl(chunk: Chunk) -> ChunkRows:
                 row["gold"] = str(row["gold"])
             row["_pos"] = pos
             rows.append(row)
-    return ChunkRows(_to_table(rows), dropped)
+    return ChunkRows(normalize_types(_to_table(rows)), dropped)
 
 
 def _drop(pos: int, row_id: str, reason: str, detail: str) -> dict[str, Any]:
@@ -242,6 +242,31 @@ def _to_table(rows: list[dict[str, Any]]):
     return pa.table(columns)
 
 
+def normalize_types(table):
+    """Give every chunk the same column types, so the output shards read back as one dataset:
+    SyntheticSample fields take their declared type (text when the values do not fit it), and
+    an all-null column of unknown type becomes text."""
+    import pyarrow as pa
+
+    from skyray.records import SyntheticSample
+
+    schema = SyntheticSample.arrow_schema()
+    for i, name in enumerate(table.column_names):
+        column = table.column(i)
+        want = schema.field(name).type if name in schema.names else None
+        if want is None and not pa.types.is_null(column.type):
+            continue
+        want = want or pa.string()
+        if column.type == want:
+            continue
+        try:
+            column = column.cast(want)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            column = column.cast(pa.string()) if not pa.types.is_nested(column.type) else column
+        table = table.set_column(i, name, column)
+    return table
+
+
 def _read_parquet(chunk: Chunk) -> ChunkRows:
     import numpy as np
     import pyarrow as pa
@@ -271,4 +296,4 @@ def _read_parquet(chunk: Chunk) -> ChunkRows:
         table = table.set_column(
             table.schema.get_field_index("gold"), "gold", pc.cast(table["gold"], pa.string())
         )
-    return ChunkRows(table, dropped)
+    return ChunkRows(normalize_types(table), dropped)

@@ -30,6 +30,14 @@ def _write(table, path: Path) -> None:
     tmp.replace(path)
 
 
+def _take(values, idx: np.ndarray) -> list:
+    import pyarrow as pa
+
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.take(pa.array(idx, pa.int64())).to_pylist()
+    return [values[i] for i in idx]
+
+
 def split_chunk(
     chunk: Chunk, decisions: Decisions, work_dir: Path, out_dir: Path
 ) -> dict[str, Any]:
@@ -43,11 +51,17 @@ def split_chunk(
     if len(decisions):
         pos = table["_pos"].to_numpy()
         slot = np.minimum(np.searchsorted(decisions.pos, pos), len(decisions) - 1)
-        for i in np.flatnonzero(decisions.pos[slot] == pos):
-            if reasons[i] is None:
-                reasons[i] = decisions.reasons[slot[i]]
-                details[i] = decisions.details[slot[i]]
-    dropped_mask = pa.array([r is not None for r in reasons])
+        matched = np.flatnonzero(decisions.pos[slot] == pos)
+        found = zip(
+            matched,
+            _take(decisions.reasons, slot[matched]),
+            _take(decisions.details, slot[matched]),
+            strict=True,
+        )
+        for i, reason, detail in found:
+            if reasons[i] is None:  # an earlier stage's reason wins
+                reasons[i], details[i] = reason, detail
+    dropped_mask = pa.array([r is not None for r in reasons], pa.bool_())
     columns = [c for c in table.column_names if c not in INTERNAL]
     kept = table.filter(pc.invert(dropped_mask)).select(columns)
     dropped = table.filter(dropped_mask)

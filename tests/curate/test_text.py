@@ -39,3 +39,10 @@ def test_tokens_point_back_into_the_text():
     tokens = tokenize_batch(["Hello, World", "x = 3"])
     assert tokens.row_tokens(0) == ["hello", "world"]
     assert tokens.row_tokens(1) == ["x", "3"]
+
+
+def test_python_and_batch_tokenizers_agree(workload):
+    texts = [r["question"] + " " + r["response"] for r in workload.rows[:300]]
+    texts += ["Ünïcödé — “quotes” ½ x²", "tab\tnew\nline", "ﬁ ligature"]
+    batch = tokenize_batch(texts)
+    assert [batch.row_tokens(i) for i in range(len(texts))] == [tokenize(t) for t in texts]
