@@ -74,6 +74,14 @@ def benchmark_report(
         }
     if len({r["id"] for r in top1}) < len(rows):
         report["sampling"] = {g: sampled_metrics(rows, g, timeout_s) for g in graders}
+    hinted = [r for r in top1 if r.get("correct_first") is not None]
+    if hinted:
+        report["hints"] = {
+            "rounds": dict(sorted(Counter(str(r["hint_rounds"]) for r in hinted).items())),
+            "grader": graders[0],
+            "before_hints": cell(sum(bool(r["correct_first"]) for r in hinted), len(hinted)),
+            "after_hints": cell(sum(bool(r[f"correct_{graders[0]}"]) for r in hinted), len(hinted)),
+        }
     if set(graders) >= {"strict", "equiv"}:
         report["disagreements"] = [
             {
@@ -185,6 +193,20 @@ def render_markdown(report: dict[str, Any]) -> str:
             out += _table(
                 ["Model", "Grader"] + ["original" if k == "0" else k for k in ks],
                 [[model, g] + [_pct(b["distractors"][g][k]) for k in ks] for g in graders],
+            )
+        if "hints" in b:
+            h = b["hints"]
+            out += [f"## {name}: progressive-hint prompting ({h['grader']} grader)", ""]
+            out += _table(
+                ["Model", "before hints", "after hints", "hint rounds: problems"],
+                [
+                    [
+                        model,
+                        _pct(h["before_hints"]),
+                        _pct(h["after_hints"]),
+                        ", ".join(f"{k}: {v}" for k, v in h["rounds"].items()),
+                    ]
+                ],
             )
         if "sampling" in b:
             out += [f"## {name}: sampled metrics", ""]

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from skyray.config import require
 from skyray.eval.distractors import DistractorConfig
 from skyray.eval.generate import GenerationConfig, GenRequest, GenResult, Throughput
+from skyray.eval.hints import HintConfig, HintTrace
 from skyray.eval.items import EvalItem, check_benchmark_name, is_jsonl_path
 from skyray.math.grade import GRADER_MODES
 
@@ -44,6 +46,7 @@ class EvalConfig:
     grade_workers: int = 1  # grading processes (1 = in-process; 0 = one per CPU, at most 8)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     distractors: DistractorConfig = field(default_factory=DistractorConfig)  # gsm8k-distractors
+    hints: HintConfig = field(default_factory=HintConfig)  # progressive-hint prompting (off)
     training_manifest: str = ""  # training data (Parquet/JSONL, folder, or a step's
     # manifest.json) checked for overlap with the evaluated items before scoring ("" = skip)
     contamination_ngram: int = 30  # n of the n-gram match (the curation default)
@@ -61,6 +64,10 @@ class EvalConfig:
         require(self.grade_timeout_s > 0, "grade_timeout_s must be > 0")
         require(self.grade_workers >= 0, "grade_workers must be >= 0")
         require(self.chunk_size >= 1, "chunk_size must be >= 1")
+        require(
+            not self.hints.max_rounds or self.generation.sampling.num_samples == 1,
+            "hints (progressive-hint prompting) work on one greedy answer: num_samples must be 1",
+        )
         require(self.contamination_ngram >= 2, "contamination_ngram must be >= 2")
         require(
             1 <= self.contamination_min_tokens <= self.contamination_ngram,
@@ -79,11 +86,16 @@ def build_requests(items: list[EvalItem], num_samples: int) -> list[GenRequest]:
 
 
 def prediction_rows(
-    items: list[EvalItem], requests: list[GenRequest], results: list[GenResult], model: str
+    items: list[EvalItem],
+    requests: list[GenRequest],
+    results: list[GenResult],
+    model: str,
+    traces: list[HintTrace] | None = None,
 ) -> list[dict[str, Any]]:
     """Ungraded prediction rows, one per request, in request order."""
     rows = []
-    for req, res in zip(requests, results, strict=True):
+    for n, (req, res) in enumerate(zip(requests, results, strict=True)):
+        trace = traces[n] if traces else None
         item = items[int(req.key.split(":", 1)[0])]
         p = item.problem
         rows.append(
@@ -103,6 +115,9 @@ def prediction_rows(
                 "prompt_tokens": res.prompt_tokens,
                 "completion_tokens": res.completion_tokens,
                 "finish_reason": res.finish_reason,
+                "hint_rounds": trace.rounds if trace else 0,
+                "hint_answers": json.dumps(trace.answers) if trace else None,
+                "first_response": trace.first.text if trace and trace.first else None,
             }
         )
     return rows
@@ -131,6 +146,7 @@ def grade_rows(
             out[i::num_workers] = part
         return out
     from skyray.eval.score import ScoreConfig, score_rows
+    from skyray.math.grade import grade
 
     out = [dict(r) for r in rows]
     for g in graders:
@@ -143,6 +159,9 @@ def grade_rows(
         row["extracted"] = row[f"extracted_{primary}"]
         row["correct"] = row[f"correct_{primary}"]
         row["grader"] = primary
+        if row.get("first_response") is not None:  # before progressive hints
+            first = grade(row["first_response"], str(row["gold"]), primary, timeout_s)  # type: ignore[arg-type]
+            row["correct_first"] = first.correct
     return out
 
 
@@ -157,6 +176,10 @@ def predictions_schema(graders: list[str]):
         pa.field("prompt_tokens", pa.int64()),
         pa.field("completion_tokens", pa.int64()),
         pa.field("finish_reason", pa.string()),
+        pa.field("hint_rounds", pa.int64()),
+        pa.field("hint_answers", pa.string()),
+        pa.field("first_response", pa.string()),
+        pa.field("correct_first", pa.bool_()),
     ]
     for g in graders:
         extra += [pa.field(f"extracted_{g}", pa.string()), pa.field(f"correct_{g}", pa.bool_())]
@@ -198,11 +221,22 @@ def evaluate(
     requests = build_requests(items, cfg.generation.sampling.num_samples)
     logger.info("evaluating %d problems (%d requests)", len(items), len(requests))
     gen = make_generator(cfg.generation, address)
+    traces = None
     try:
         results, stats = generate_all(gen, requests, cfg.chunk_size)
+        if cfg.hints.max_rounds:
+            from skyray.eval.hints import progressive_hints
+
+            start = time.perf_counter()
+            questions = [items[int(r.key.split(":", 1)[0])].problem.problem for r in requests]
+            results, traces = progressive_hints(gen, questions, requests, results, cfg.hints)
+            stats.seconds += time.perf_counter() - start
+            stats.prompt_tokens = sum(r.prompt_tokens for r in results)
+            stats.completion_tokens = sum(r.completion_tokens for r in results)
+            logger.info("progressive hints: %d hint requests", sum(t.rounds for t in traces))
     finally:
         gen.close()
-    rows = prediction_rows(items, requests, results, cfg.generation.model)
+    rows = prediction_rows(items, requests, results, cfg.generation.model, traces)
     workers = cfg.grade_workers or min(os.cpu_count() or 1, 8)
     return grade_rows(rows, cfg.graders, cfg.grade_timeout_s, workers), stats
 

@@ -188,3 +188,28 @@ def test_contamination_guard_names_overlapping_items(tmp_path, tiny_model_dir, d
     assert "(solution) in response" in found["examples"][1]
     md = (path / "report.md").read_text()
     assert "gsm8k-test: 2 of 6 items overlap the training data (30-gram match)" in md
+
+
+def test_sampled_run_reports_maj_and_pass_at_k(tmp_path, tiny_model_dir, own_jsonl):
+    cfg = load_config(
+        EvalConfig,
+        None,
+        [
+            f'benchmarks=["{own_jsonl}"]',
+            "limit=2",
+            "generation.sampling.temperature=1.0",
+            "generation.sampling.num_samples=3",
+            "generation.sampling.max_new_tokens=3",
+        ],
+    )
+    path = run_eval(cfg, tmp_path / "run", 5, tiny_model_dir)
+    rows = pq.read_table(path / "predictions.parquet").to_pylist()
+    assert [(r["id"].split(":")[-1], r["sample_index"]) for r in rows] == [
+        (str(line), s) for line in (1, 2) for s in range(3)
+    ]
+    bench = json.loads((path / "report.json").read_text())["benchmarks"]["mini"]
+    assert bench["num_problems"] == 2 and bench["num_rows"] == 6
+    for grader in ("strict", "equiv"):
+        sampled = bench["sampling"][grader]
+        assert sampled["k"] == 3 and sampled["n"] == 2
+        assert set(sampled) >= {"pass@1", "pass@3", "maj@3"}
