@@ -195,20 +195,26 @@ def symbolic_equal(pred: str, gold: str, timeout_s: float = DEFAULT_TIMEOUT_S) -
     return _with_time_limit(lambda: _math_verify(pred, gold), timeout_s)
 
 
-def _math_verify(pred: str, gold: str) -> bool:
+@functools.lru_cache(maxsize=16384)
+def _parse_latex(text: str) -> tuple:
+    """math-verify's parse of one answer, cached: a gold answer is parsed once per process."""
     import math_verify.grader
     import math_verify.parser
-    from math_verify import LatexExtractionConfig, parse, verify
+    from math_verify import LatexExtractionConfig, parse
 
     # we enforce the time limit ourselves (see _with_time_limit); silence its one-off warning
     math_verify.parser.TIMEOUT_WARNING_SHOWN = math_verify.grader.TIMEOUT_WARNING_SHOWN = True
-
     config = [LatexExtractionConfig(boxed_match_priority=0)]
-    gold_parsed = parse(f"${gold}$", extraction_config=config, parsing_timeout=None)
-    pred_parsed = parse(f"${pred}$", extraction_config=config, parsing_timeout=None)
+    return tuple(parse(f"${text}$", extraction_config=config, parsing_timeout=None))
+
+
+def _math_verify(pred: str, gold: str) -> bool:
+    from math_verify import verify
+
+    gold_parsed, pred_parsed = _parse_latex(gold), _parse_latex(pred)
     if not gold_parsed or not pred_parsed:
         return False
-    return bool(verify(gold_parsed, pred_parsed, timeout_seconds=None))
+    return bool(verify(list(gold_parsed), list(pred_parsed), timeout_seconds=None))
 
 
 def _with_time_limit(fn, timeout_s: float):

@@ -6,7 +6,7 @@ import pytest
 
 from skyray.data.benchmarks import load_benchmark
 from skyray.math.equiv import EquivTimeout, is_equiv, majority_answer, symbolic_equal
-from skyray.math.grade import grade, gold_from_solution, strict_equal
+from skyray.math.grade import gold_from_solution, grade, strict_equal
 
 APPENDIX_B = Path(__file__).resolve().parents[3] / "shared" / "grading_appendix_b.jsonl"
 
