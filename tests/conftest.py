@@ -30,13 +30,10 @@ def ray_cluster():
     """One local Ray cluster for the whole session (2 CPUs, loopback, no dashboard)."""
     import ray
 
-    if not ray.is_initialized():
-        ray.init(
-            num_cpus=2,
-            _node_ip_address="127.0.0.1",
-            include_dashboard=False,
-            log_to_driver=False,
-        )
+    from skyray.cluster import init_ray
+
+    init_ray(num_cpus=2, dashboard=False, log_to_driver=False)
+    assert ray.get_runtime_context().get_node_id()
     yield ray
     ray.shutdown()
 
