@@ -4,42 +4,130 @@ Step numbers are fixed so every run folder reads the same way::
 
     step-1-seeds  step-2-synth  step-3-curate  step-4-sft  step-5-eval
 
-(stage 2 of the curriculum uses the same recipes with its own configs and later step numbers).
-Finished steps are skipped on rerun (see :mod:`skyray.runs`).
+Each step reads the previous one's output (seeds.parquet -> synthetic.parquet -> kept/ ->
+model/ -> report) and is skipped on rerun when it finished with the same config and inputs (see
+:mod:`skyray.runs`). The two curriculum stages are two runs of the same pipeline with two configs
+(stage 2 points ``sft.init_from`` at stage 1's export).
+
+``local_teacher: true`` serves SkyRay's deterministic teacher at ``synth.teacher.base_url``
+(127.0.0.1) while the synth step runs (the laptop demo and tests); otherwise that URL names a real
+endpoint (``skyray serve``, ``vllm serve``, a hosted API).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import contextlib
+import logging
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from skyray.config import require
+from skyray.curate.config import CurateConfig
 from skyray.data.seeds import SeedsConfig
+from skyray.eval.run import EvalConfig
+from skyray.synth.config import SynthConfig
+from skyray.train.config import SFTConfig
 
+logger = logging.getLogger(__name__)
 STEP_NUMBERS = {"seeds": 1, "synth": 2, "curate": 3, "sft": 4, "eval": 5}
 
 
 @dataclass(kw_only=True)
 class PipelineConfig:
     run_dir: str = "runs/demo"  # the run folder all steps write into
-    steps: list[str] = field(default_factory=lambda: ["seeds"])  # which stages to run, in order
+    steps: list[str] = field(default_factory=lambda: list(STEP_NUMBERS))  # stages to run, in order
+    local_teacher: bool = False  # serve the deterministic teacher on 127.0.0.1 for synth
     seeds: SeedsConfig = field(default_factory=SeedsConfig)  # step 1
+    synth: SynthConfig = field(default_factory=SynthConfig)  # step 2
+    curate: CurateConfig = field(default_factory=CurateConfig)  # step 3
+    sft: SFTConfig = field(default_factory=SFTConfig)  # step 4
+    eval: EvalConfig = field(default_factory=EvalConfig)  # step 5
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.steps if s not in STEP_NUMBERS]
         require(not unknown, f"unknown pipeline steps {unknown}; known: {list(STEP_NUMBERS)}")
         require(bool(self.steps), "pipeline.steps must not be empty")
+        order = [STEP_NUMBERS[s] for s in self.steps]
+        require(order == sorted(order), f"pipeline.steps must be in stage order: {self.steps}")
 
 
-def run_pipeline(cfg: PipelineConfig) -> dict[str, Path]:
+def step_path(run_dir: Path, name: str) -> Path:
+    return run_dir / f"step-{STEP_NUMBERS[name]}-{name}"
+
+
+def _require_done(path: Path, name: str) -> Path:
+    from skyray.runs import SUCCESS
+
+    if not (path / SUCCESS).is_file():
+        raise FileNotFoundError(f"{name} needs the finished step {path} (run it first)")
+    return path
+
+
+@contextlib.contextmanager
+def _local_teacher(synth: SynthConfig, seeds_path: Path):
+    """Serve the deterministic teacher (answering from ``seeds_path``) at the host and port of
+    ``synth.teacher.base_url``, so the synth config, and so its fingerprint, stays the same."""
+    from urllib.parse import urlparse
+
+    from skyray.serve.server import ServeConfig, running_server
+
+    url = urlparse(synth.teacher.base_url)
+    require(
+        url.hostname in ("127.0.0.1", "localhost") and url.port is not None,
+        f"local_teacher needs synth.teacher.base_url on 127.0.0.1 with a port, got {url.geturl()}",
+    )
+    serve_cfg = ServeConfig(
+        backend="deterministic",
+        engine="uvicorn",
+        model_name=synth.teacher.model,
+        seeds_path=str(seeds_path),
+        host="127.0.0.1",
+        port=int(url.port),
+    )
+    with running_server(serve_cfg) as base_url:
+        logger.info("pipeline: local deterministic teacher at %s", base_url)
+        yield
+
+
+def run_pipeline(cfg: PipelineConfig, address: str | None = None) -> dict[str, Path]:
     """Run the configured steps; returns each step's folder."""
-    from skyray.data.seeds import run_seeds
+    from skyray.runs import MANIFEST, Step
 
     run_dir = Path(cfg.run_dir)
     done: dict[str, Path] = {}
     for name in cfg.steps:
+        index = STEP_NUMBERS[name]
         if name == "seeds":
-            done[name] = run_seeds(cfg.seeds, run_dir, STEP_NUMBERS[name])
-        else:
-            raise ValueError(f"pipeline step {name!r} is not available in this version")
+            from skyray.data.seeds import run_seeds
+
+            done[name] = run_seeds(cfg.seeds, run_dir, index)
+        elif name == "synth":
+            from skyray.data.seeds import SEEDS_FILE
+            from skyray.synth.pipeline import run_synth
+
+            seeds = _require_done(step_path(run_dir, "seeds"), name) / SEEDS_FILE
+            finished = Step(run_dir, index, name).is_done(cfg.synth, [seeds])
+            teacher = _local_teacher(cfg.synth, seeds) if cfg.local_teacher and not finished else None
+            with teacher or contextlib.nullcontext():
+                done[name] = run_synth(cfg.synth, run_dir, index, seeds, address)
+        elif name == "curate":
+            from skyray.curate.run import run_curate
+            from skyray.synth.pipeline import OUTPUT
+
+            samples = _require_done(step_path(run_dir, "synth"), name) / OUTPUT
+            done[name] = run_curate(cfg.curate, run_dir, index, [samples], address)
+        elif name == "sft":
+            from skyray.train.trainer import run_sft
+
+            kept = _require_done(step_path(run_dir, "curate"), name) / "kept"
+            done[name] = run_sft(cfg.sft, run_dir, index, kept, address)
+        elif name == "eval":
+            from skyray.eval.run import run_eval
+            from skyray.train.trainer import MODEL_DIR
+
+            sft_dir = _require_done(step_path(run_dir, "sft"), name)
+            eval_cfg = cfg.eval
+            if not eval_cfg.training_manifest:  # guard against overlap with what was trained on
+                eval_cfg = replace(eval_cfg, training_manifest=str(sft_dir / MANIFEST))
+            done[name] = run_eval(eval_cfg, run_dir, index, sft_dir / MODEL_DIR, address)
     return done

@@ -11,6 +11,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("pipeline", help="run the whole job (seeds -> ... ) in one run folder")
     add_stage_args(parser, default_config=None)
     parser.set_defaults(func=_run)
+    tiny = sub.add_parser(
+        "tiny-model", help="write a tiny random Llama + local tokenizer (demo/tests, no download)"
+    )
+    tiny.add_argument("out", help="output folder (kept if it already holds a model)")
+    tiny.set_defaults(func=_tiny)
+
+
+def _tiny(args) -> int:
+    from pathlib import Path
+
+    out = Path(args.out)
+    if (out / "config.json").is_file():
+        print(f"tiny model already at {out}")
+        return 0
+    from skyray.testing.tiny_model import build_tiny_model
+
+    build_tiny_model(out)
+    print(f"tiny model written to {out}")
+    return 0
 
 
 def _run(args) -> int:
@@ -22,6 +41,6 @@ def _run(args) -> int:
     if args.run_dir != "runs/default":
         overrides.append(f"run_dir={args.run_dir}")
     cfg = load_config(PipelineConfig, args.config, overrides)
-    for name, path in run_pipeline(cfg).items():
+    for name, path in run_pipeline(cfg, args.address).items():
         print(f"{name:<8} done -> {path} ({path / MANIFEST})")
     return 0

@@ -42,6 +42,6 @@ def ray_cluster():
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A 2-layer, hidden-64 Llama with a byte-level BPE tokenizer, saved with save_pretrained
     so code under test loads it through the normal from_pretrained path."""
-    from tests.tiny_model import build_tiny_model
+    from skyray.testing.tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-llama"))
