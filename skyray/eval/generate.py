@@ -133,6 +133,8 @@ class GenResult:
 
 class Generator(Protocol):
     name: str
+    # optional attribute ``one_call = True``: take all requests at once (progress is then the
+    # backend's own, e.g. Ray Data's progress bars)
 
     def generate(self, requests: list[GenRequest]) -> list[GenResult]: ...
 
@@ -187,6 +189,8 @@ def generate_all(
     results: list[GenResult] = []
     stats = Throughput()
     start = time.perf_counter()
+    if getattr(gen, "one_call", False):  # e.g. vLLM: one Ray Data pipeline, engines started once
+        chunk_size = max(len(requests), 1)
     for i in range(0, len(requests), chunk_size):
         chunk = gen.generate(requests[i : i + chunk_size])
         assert len(chunk) == len(requests[i : i + chunk_size]), "backend dropped rows"

@@ -54,6 +54,7 @@ def sampling_params(cfg: GenerationConfig, sample_index: int) -> dict:
 
 class VLLMGenerator:
     name = "vllm"
+    one_call = True  # each generate() starts its engines: send everything at once
 
     def __init__(self, cfg: GenerationConfig, address: str | None = None) -> None:
         if not vllm_available():
