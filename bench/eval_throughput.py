@@ -90,7 +90,7 @@ def bench_generation(args) -> None:
     single = timed_generation(gen_cfg(model, "transformers", args.max_new_tokens, 1), requests)
     print(
         f"transformers backend, {len(requests)} MATH prompts, greedy, "
-        f"max {args.max_new_tokens} new tokens:"
+        f"max {args.max_new_tokens} new tokens ({machine_load()}):"
     )
     for name, s in ((f"batch {args.batch_size}", batched), ("batch 1 (baseline)", single)):
         print(
@@ -144,6 +144,13 @@ def synthetic_rows(seed: int = 0) -> list[dict]:
     return rows
 
 
+def machine_load() -> str:
+    try:
+        return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    except OSError:
+        return "load average unknown"
+
+
 def bench_scoring(args) -> None:
     from skyray.eval.report import build_report
     from skyray.eval.run import grade_rows, write_predictions, write_report
@@ -151,24 +158,25 @@ def bench_scoring(args) -> None:
     rows = synthetic_rows()
     graders = ["strict", "equiv"]
     workers = args.grade_workers or min(os.cpu_count() or 1, 8)
-    print(f"scoring + report, {len(rows)} MATH test rows, graders {graders}:")
+    print(f"scoring + report, {len(rows)} MATH test rows, graders {graders} ({machine_load()}):")
     timings = {}
     runs = [("in-process (default)", 1)]
     if workers > 1:
         runs.append((f"{workers} grading processes", workers))
     for label, n in runs:
         out = Path(tempfile.mkdtemp(prefix="eval-bench-"))
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         graded = grade_rows(rows, graders, 2.0, n)
         t1 = time.perf_counter()
         report = build_report(graded, graders, {"model": "synthetic", "backend": "none"})
         write_predictions(graded, graders, out)
         write_report(report, out)
-        t2 = time.perf_counter()
+        c2, t2 = time.process_time(), time.perf_counter()
         timings[label] = t2 - t0
+        cpu = f", this process's CPU time {c2 - c0:6.2f} s" if n == 1 else ""
         print(
             f"  {label:<24} grading {t1 - t0:6.2f} s, report+files {t2 - t1:5.2f} s, "
-            f"total {t2 - t0:6.2f} s ({len(rows) / (t2 - t0):.0f} rows/s)"
+            f"total {t2 - t0:6.2f} s wall ({len(rows) / (t2 - t0):.0f} rows/s){cpu}"
         )
     b = report["benchmarks"]["math-test"]
     first = timings["in-process (default)"]
