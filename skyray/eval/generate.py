@@ -80,6 +80,10 @@ class OpenAIConfig:
             self.base_url.startswith(("http://", "https://")),
             f"base_url must be an http(s) URL, got {self.base_url!r}",
         )
+        require(
+            "=" not in self.api_key_env and not self.api_key_env.startswith("sk-"),
+            "api_key_env names an environment variable, not the key itself",
+        )
 
 
 @dataclass(kw_only=True)

@@ -161,7 +161,7 @@ def make_scorer(cfg: VerifierConfig):
     return JudgeScorer(cfg) if cfg.method == "judge" else LogprobScorer(cfg)
 
 
-def score_rows(
+def verify_rows(
     rows: list[dict[str, Any]], cfg: VerifierConfig, scorer=None
 ) -> list[dict[str, Any]]:
     """Each row plus ``verifier_score``, ``verifier_label`` and ``verifier_error``."""
@@ -202,7 +202,7 @@ class VerifierStage:
         self.scorer = make_scorer(cfg)
 
     def __call__(self, batch):  # a pandas DataFrame
-        rows = score_rows(batch.to_dict("records"), self.cfg, self.scorer)
+        rows = verify_rows(batch.to_dict("records"), self.cfg, self.scorer)
         import pandas as pd
 
         return pd.DataFrame(rows)

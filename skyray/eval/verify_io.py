@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from skyray.eval.verifier import VerifierConfig, score_rows, select_by_verifier, verify_dataset
+from skyray.eval.verifier import VerifierConfig, select_by_verifier, verify_dataset, verify_rows
 
 SCORED = "scored.parquet"
 SELECTED = "selected-verifier.parquet"
@@ -71,7 +71,7 @@ def run_verify(
     address: str | None = None,
 ) -> dict[str, Any]:
     rows = read_rows(input_path)
-    scored = score_with_ray(rows, cfg, address) if use_ray else score_rows(rows, cfg)
+    scored = score_with_ray(rows, cfg, address) if use_ray else verify_rows(rows, cfg)
     chosen, baseline, stats = select_by_verifier(scored, cfg)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

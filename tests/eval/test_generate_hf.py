@@ -85,3 +85,10 @@ def test_vllm_backend_is_import_guarded(tiny_model_dir):
         pytest.skip("vllm is installed here")
     with pytest.raises(BackendUnavailable, match="skyray\\[gpu\\]"):
         make_generator(_cfg(tiny_model_dir, backend="vllm"))
+
+
+def test_api_key_is_never_a_config_value():
+    from skyray.eval.generate import OpenAIConfig
+
+    with pytest.raises(ValueError, match="environment variable"):
+        OpenAIConfig(api_key_env="sk-abc123")

@@ -13,8 +13,8 @@ from skyray.eval.generate import GenerationConfig, OpenAIConfig, SamplingConfig
 from skyray.eval.verifier import (
     VerifierConfig,
     parse_verdict,
-    score_rows,
     select_by_verifier,
+    verify_rows,
 )
 from skyray.eval.verify_io import run_verify
 from skyray.records import SyntheticSample
@@ -59,8 +59,8 @@ def test_parse_verdict(text, score):
 
 def test_logprob_scores_are_probabilities_and_deterministic(tiny_model_dir):
     cfg = _logprob_cfg(tiny_model_dir)
-    a = score_rows(SAMPLES, cfg)
-    b = score_rows(SAMPLES, cfg)
+    a = verify_rows(SAMPLES, cfg)
+    b = verify_rows(SAMPLES, cfg)
     scores = [r["verifier_score"] for r in a]
     assert scores == [r["verifier_score"] for r in b]
     assert all(0.0 < s < 1.0 for s in scores)
@@ -68,7 +68,7 @@ def test_logprob_scores_are_probabilities_and_deterministic(tiny_model_dir):
     assert all(r["verifier_label"] == (r["verifier_score"] >= 0.5) for r in a)
     assert a[0]["id"] == SAMPLES[0]["id"]  # input columns are kept
 
-    short = score_rows(
+    short = verify_rows(
         SAMPLES[:2],
         _logprob_cfg(tiny_model_dir).__class__(
             method="logprob",
@@ -88,7 +88,7 @@ def test_ray_data_stage_matches_in_process(tiny_model_dir, ray_cluster, tmp_path
     src = tmp_path / "samples.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in SAMPLES))
     stats = run_verify(cfg, src, tmp_path / "ray", use_ray=True)
-    in_process = {r["id"]: r["verifier_score"] for r in score_rows(SAMPLES, cfg)}
+    in_process = {r["id"]: r["verifier_score"] for r in verify_rows(SAMPLES, cfg)}
     scored = pq.read_table(tmp_path / "ray" / "scored.parquet").to_pylist()
     assert len(scored) == len(SAMPLES)
     for row in scored:
