@@ -33,6 +33,7 @@ endif
 	touch $(STAMP)
 
 demo: install
+	$(BIN)/skyray tiny-model runs/tiny-llama
 	$(BIN)/skyray pipeline --config configs/local/demo.yaml
 
 test: install
