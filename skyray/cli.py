@@ -14,8 +14,8 @@ COMMAND_MODULES = [
     "skyray.data.cli",
     "skyray.eval.cli",
     "skyray.pipeline_cli",
-    "skyray.curate.cli",
     "skyray.train.cli",
+    "skyray.curate.cli",
     "skyray.synth.cli",
     "skyray.serve.cli",
 ]
@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:  # one line per HTTP request drowns the progress lines
+        for noisy in ("httpx", "httpx2", "httpcore", "openai"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.func(args) or 0)
     except USER_ERRORS as exc:
