@@ -191,24 +191,27 @@ class Matcher:
         ix = self.index
         grams, first, rows = gram_hashes(tokens, ix.n)
         maybe = np.flatnonzero(_maybe(ix.bitmap, grams))
-        where, slots = _lookup(grams[maybe], ix.gram_keys)
-        for pos, slot in zip(maybe[where], slots, strict=True):
-            row = int(rows[pos])
-            # equal keys sit side by side: try each text that owns this n-gram
-            while slot < len(ix.gram_keys) and ix.gram_keys[slot] == grams[pos]:
-                text = int(ix.gram_text[slot])
-                if (row, text) not in self._seen:
-                    self._confirm(
-                        tokens,
-                        row,
-                        int(first[pos]),
-                        text,
-                        int(ix.gram_first[slot]),
-                        ix.n,
-                        field,
-                        hits,
-                    )
-                slot += 1
+        where, _ = _lookup(grams[maybe], ix.gram_keys)
+        positions = maybe[where]
+        # every benchmark text owning each matched n-gram (equal keys sit side by side) ...
+        lo = np.searchsorted(ix.gram_keys, grams[positions], "left")
+        hi = np.searchsorted(ix.gram_keys, grams[positions], "right")
+        count = hi - lo
+        owner = np.repeat(positions, count)
+        slots = (
+            np.repeat(lo, count)
+            + np.arange(count.sum())
+            - np.repeat(np.cumsum(count) - count, count)
+        )
+        # ... and each (row, benchmark text) confirmed once: a long overlap hits at every offset
+        pair = rows[owner] * ix.num_texts + ix.gram_text[slots]
+        _, once = np.unique(pair, return_index=True)
+        for pos, slot in zip(owner[once], slots[once], strict=True):
+            row, text = int(rows[pos]), int(ix.gram_text[slot])
+            if (row, text) not in self._seen:
+                self._confirm(
+                    tokens, row, int(first[pos]), text, int(ix.gram_first[slot]), ix.n, field, hits
+                )
 
     def _short(self, tokens: Tokens, field: str, hits) -> None:
         ix = self.index
@@ -252,15 +255,20 @@ class Matcher:
         ):
             return
         self._seen.add((row, text))
-        lo, hi, ilo, ihi = start, start + size, item_start, item_start + size
-        while lo > row_begin and ilo > 0 and tokens.hashes[lo - 1] == item[ilo - 1]:
-            lo, ilo = lo - 1, ilo - 1
-        while hi < row_end and ihi < len(item) and tokens.hashes[hi] == item[ihi]:
-            hi, ihi = hi + 1, ihi + 1
-        words = [
-            bytes(tokens.data[s:e]).decode("utf-8", "replace")
-            for s, e in zip(tokens.starts[lo:hi], tokens.ends[lo:hi], strict=True)
-        ]
+        # grow the run to the longest common stretch (vectorised comparisons)
+        back = min(start - row_begin, item_start)
+        a = tokens.hashes[start - back : start][::-1] != item[item_start - back : item_start][::-1]
+        grow_back = int(np.argmax(a)) if a.any() else back
+        ahead = min(row_end - start - size, len(item) - item_start - size)
+        b = (
+            tokens.hashes[start + size : start + size + ahead]
+            != item[item_start + size : item_start + size + ahead]
+        )
+        grow_ahead = int(np.argmax(b)) if b.any() else ahead
+        lo, hi = start - grow_back, start + size + grow_ahead
+        shown = min(hi, lo + _DETAIL_CHARS // 2)  # enough words for the detail text
+        raw = bytes(tokens.data[tokens.starts[lo] : tokens.ends[shown - 1]])
+        words = raw.replace(b"\0", b" ").decode("utf-8", "replace").split()
         overlap = " ".join(words)
         if len(overlap) > _DETAIL_CHARS:
             overlap = overlap[: _DETAIL_CHARS - 3] + "..."

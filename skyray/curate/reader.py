@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 REQUIRED = ("id", "question", "response")
 POS_BITS = 40  # offsets up to 1 TiB per file; up to 2**23 input files
 SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+SYNTH_OUTPUT = "synthetic.parquet"  # what skyray.synth writes into its step folder
 
 
 @dataclass
@@ -47,12 +48,20 @@ class Plan:
 
 
 def expand_inputs(inputs: list[str | Path]) -> list[Path]:
-    """Files named, plus the JSONL/Parquet files inside named folders (sorted)."""
+    """Files named, plus the JSONL/Parquet files inside named folders (sorted); a synthesis
+    step folder contributes its `synthetic.parquet` only."""
     files: list[Path] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            if (path / SYNTH_OUTPUT).is_file():  # a synthesis step folder: its samples only
+                files.append(path / SYNTH_OUTPUT)
+                continue
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in SUFFIXES and p.is_file() and ".tmp" not in p.suffixes
+            )
             if not found:
                 raise FileNotFoundError(f"input folder {path} holds no .jsonl or .parquet files")
             files.extend(found)

@@ -66,13 +66,23 @@ def powers(base: int, count: int) -> tuple[np.ndarray, np.ndarray]:
     return cached[0][:count], cached[1][:count]
 
 
-def _window_sums(values: np.ndarray, base: int, starts: np.ndarray, ends: np.ndarray):
-    """sum(values[s + j] * base**j for j < e - s) mod 2**64, for each (s, e), vectorised."""
-    fwd, inv = powers(base, len(values) + 1)
+def _window_sums(
+    values: np.ndarray, base: int, starts: np.ndarray, ends: np.ndarray, rel: np.ndarray
+) -> np.ndarray:
+    """sum(values[s + j] * base**-j for j < e - s) mod 2**64 for each window (s, e), from one
+    prefix sum. ``rel[i]`` is the position of ``values[i]`` inside its segment (token or row);
+    windows never cross segments, so the power tables only need the longest segment."""
+    fwd, inv = powers(base, int(rel.max()) + 1 if len(rel) else 1)
     with np.errstate(over="ignore"):
         prefix = np.zeros(len(values) + 1, dtype=np.uint64)
-        np.cumsum(values * inv[: len(values)], dtype=np.uint64, out=prefix[1:])
-        return (prefix[ends] - prefix[starts]) * fwd[starts]
+        np.cumsum(values * inv[rel], dtype=np.uint64, out=prefix[1:])
+        rel_start = np.append(rel, 0)[starts]
+        return (prefix[ends] - prefix[starts]) * fwd[rel_start]
+
+
+def _positions_in_segments(offsets: np.ndarray, total: int) -> np.ndarray:
+    """For segments ``offsets[k]:offsets[k+1]`` covering ``0:total``: each index's offset."""
+    return np.arange(total, dtype=np.int64) - np.repeat(offsets[:-1], np.diff(offsets))
 
 
 @dataclass
@@ -115,7 +125,13 @@ def tokenize_batch(texts) -> Tokens:
     starts = np.flatnonzero(is_tok & (prev_sep | row_start[:n]))
     ends = np.flatnonzero(is_tok & (next_sep | row_start[1:])) + 1
     row_offsets = np.searchsorted(starts, offsets).astype(np.int64)
-    sums = _window_sums(mapped.astype(np.uint64), _BYTE_BASE, starts, ends)
+    # position of each byte inside its token (separator bytes are 0 and add nothing)
+    marker = np.zeros(n, dtype=np.int64)
+    marker[starts] = starts
+    rel = np.arange(n, dtype=np.int64) - np.maximum.accumulate(marker)
+    longest = int((ends - starts).max()) if len(starts) else 0
+    np.minimum(rel, longest, out=rel)
+    sums = _window_sums(mapped.astype(np.uint64), _BYTE_BASE, starts, ends, rel)
     with np.errstate(over="ignore"):
         sums += (ends - starts).astype(np.uint64) << np.uint64(56)
     return Tokens(mapped, starts, ends, row_offsets, splitmix64(sums))
@@ -180,7 +196,8 @@ def gram_hashes(tokens: Tokens, n: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     if len(row_of):
         cum = np.concatenate([[0], np.cumsum(num_grams)[:-1]])
         first = first - cum[row_of] + tokens.row_offsets[:-1][row_of]
-    sums = _window_sums(tokens.hashes, _GRAM_BASE, first, first + n)
+    rel = _positions_in_segments(tokens.row_offsets, len(tokens.hashes))
+    sums = _window_sums(tokens.hashes, _GRAM_BASE, first, first + n, rel)
     with np.errstate(over="ignore"):
         sums ^= np.uint64(n) << np.uint64(48)
     return splitmix64(sums), first, row_of
@@ -188,7 +205,9 @@ def gram_hashes(tokens: Tokens, n: int) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 def row_hashes(tokens: Tokens) -> np.ndarray:
     """One 64-bit hash per row of its whole token sequence (the exact-dedup key)."""
-    sums = _window_sums(tokens.hashes, _GRAM_BASE, tokens.row_offsets[:-1], tokens.row_offsets[1:])
+    rel = _positions_in_segments(tokens.row_offsets, len(tokens.hashes))
+    starts, ends = tokens.row_offsets[:-1], tokens.row_offsets[1:]
+    sums = _window_sums(tokens.hashes, _GRAM_BASE, starts, ends, rel)
     with np.errstate(over="ignore"):
         sums += tokens.counts().astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)
     return splitmix64(sums)
