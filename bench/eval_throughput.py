@@ -77,7 +77,7 @@ def timed_generation(cfg, requests) -> dict:
 def bench_generation(args) -> None:
     model = args.model
     if not model:
-        from tests.tiny_model import build_tiny_model
+        from skyray.testing.tiny_model import build_tiny_model
 
         model = str(build_tiny_model(Path(tempfile.mkdtemp(prefix="tiny-llama-"))))
         print(f"model: tiny 2-layer hidden-64 Llama (built at {model})")
