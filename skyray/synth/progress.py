@@ -69,14 +69,13 @@ class Progress:
 
 
 def _ray_metrics() -> dict:
-    try:
-        import ray
+    import sys
 
-        if not ray.is_initialized():
-            return {}
-        from ray.util.metrics import Counter, Gauge
-    except ImportError:
+    ray = sys.modules.get("ray")  # a driver that never imported Ray is not connected to it
+    if ray is None or not ray.is_initialized():
         return {}
+    from ray.util.metrics import Counter, Gauge
+
     names = ("requests", "cached", "tokens", "failures", "retries")
     metrics = {
         n: Counter(f"skyray_synth_{n}_total", description=f"teacher {n}", tag_keys=("phase",))

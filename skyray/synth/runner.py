@@ -5,7 +5,9 @@ target sample count, so the result depends only on the plan and the teacher's an
 never on timing: a run with faults, or a killed-and-rerun job, writes the same rows.
 
 - :class:`LocalEngine`: up to ``2 * max_concurrency`` tasks in flight (the teacher's semaphore
-  bounds requests), launched in order while the expected yield is short of the target;
+  bounds requests), launched in order while the expected yield is short of the target (plus
+  ``max_concurrency`` tasks, so the end of a phase keeps the teacher busy: that extra work is
+  cached, never written);
 - :class:`RayEngine`: ``num_workers`` actors, each its own teacher client and event loop over
   chunks of tasks, sharing the on-disk cache and a job-wide rate limiter actor.
 """
@@ -93,10 +95,12 @@ class LocalEngine:
             while prefix.kept < target:
                 done_tasks = len(prefix.results)
                 rate = max(0.05, prefix.done_samples / done_tasks) if done_tasks else 1.0
+                # launch in order while the expected yield is short of the target plus one
+                # concurrency's worth, so the tail of a phase still keeps requests in flight
                 while (
                     len(pending) < self.in_flight
                     and next_index < max_tasks
-                    and (not pending or prefix.done_samples + len(pending) * rate < target)
+                    and prefix.done_samples + len(pending) * rate < target + self.in_flight // 2
                 ):
                     coro = run_task(
                         planner.task(next_index), self.ctx, self.cfg.xwin_max_corrections
