@@ -271,6 +271,7 @@ def train_loop(config: dict[str, Any]) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
     from transformers.integrations import HfDeepSpeedConfig, unset_hf_deepspeed_config
 
+    began = time.perf_counter()
     cfg = from_dict(SFTConfig, config["sft"])
     use_ray = config.get("mode", "ray") == "ray"
     session = RaySession(config) if use_ray else LocalSession(config)
@@ -288,6 +289,7 @@ def train_loop(config: dict[str, Any]) -> None:
     # 1. this rank's samples, in a deterministic order
     tokenizer = AutoTokenizer.from_pretrained(config["tokenizer_path"])
     samples, drops = shard_rows(partial(session.batches, cfg), rank, world)
+    data_ready = time.perf_counter()
     if not samples:
         raise ValueError(f"rank {rank}: no usable SFT rows (drops: {dict(drops)})")
     lengths = [len(ids) for ids, _ in samples]
@@ -368,6 +370,8 @@ def train_loop(config: dict[str, Any]) -> None:
             "world_size": world,
             "data": dict(drops),
             "samples_on_rank0": len(samples),
+            "data_s": round(data_ready - began, 3),
+            "setup_s": round(time.perf_counter() - began, 3),
         }
     )
     if cfg.record_initial_digest and not resumed:
