@@ -217,23 +217,34 @@ def _math_verify(pred: str, gold: str) -> bool:
     return bool(verify(list(gold_parsed), list(pred_parsed), timeout_seconds=None))
 
 
+WALL_BACKSTOP = 5.0  # the main-thread wall-clock limit, as a multiple of the CPU limit
+
+
 def _with_time_limit(fn, timeout_s: float):
-    """Run ``fn`` with a wall-clock limit: SIGALRM in the main thread, a watcher thread elsewhere
-    (there the stuck computation cannot be interrupted, only abandoned)."""
+    """Run ``fn`` under a limit of ``timeout_s`` seconds.
+
+    In the main thread the limit is on the process's CPU time (``ITIMER_PROF``), so a loaded
+    machine does not flip verdicts, with a wall-clock backstop of ``WALL_BACKSTOP`` times that.
+    Elsewhere a watcher thread enforces wall-clock time (there the stuck computation cannot be
+    interrupted, only abandoned)."""
     if timeout_s is None or timeout_s <= 0:
         return fn()
     if threading.current_thread() is threading.main_thread():
 
-        def on_alarm(signum, frame):
-            raise EquivTimeout(f"symbolic comparison exceeded {timeout_s}s")
+        def on_timer(signum, frame):
+            kind = "CPU" if signum == signal.SIGPROF else "wall-clock"
+            raise EquivTimeout(f"symbolic comparison exceeded {timeout_s}s of {kind} time")
 
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, timeout_s)
+        previous = {sig: signal.signal(sig, on_timer) for sig in (signal.SIGPROF, signal.SIGALRM)}
+        signal.setitimer(signal.ITIMER_PROF, timeout_s)
+        signal.setitimer(signal.ITIMER_REAL, timeout_s * WALL_BACKSTOP)
         try:
             return fn()
         finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
     outcome: list = []
 
     def run() -> None:

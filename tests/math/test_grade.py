@@ -119,14 +119,17 @@ def test_gold_answer_from_solution():
     assert gold_from_solution("no answer") is None
 
 
-def test_symbolic_comparison_has_a_time_limit(monkeypatch):
+def _burn_cpu(pred, gold):
+    end = time.perf_counter() + 5
+    while time.perf_counter() < end:
+        sum(range(1000))
+    return True
+
+
+def test_symbolic_comparison_has_a_cpu_time_limit(monkeypatch):
     import skyray.math.equiv as equiv
 
-    def slow(pred, gold):
-        time.sleep(5)
-        return True
-
-    monkeypatch.setattr(equiv, "_math_verify", slow)
+    monkeypatch.setattr(equiv, "_math_verify", _burn_cpu)
     start = time.perf_counter()
     with pytest.raises(EquivTimeout):
         symbolic_equal("x", "y", timeout_s=0.3)
@@ -134,6 +137,16 @@ def test_symbolic_comparison_has_a_time_limit(monkeypatch):
     # inside is_equiv a timeout is a "not equal", never a stall
     start = time.perf_counter()
     assert is_equiv("\\sin(x)", "\\cos(x-\\pi/2)", timeout_s=0.3) is False
+    assert time.perf_counter() - start < 2
+
+
+def test_a_stalled_comparison_hits_the_wall_clock_backstop(monkeypatch):
+    import skyray.math.equiv as equiv
+
+    monkeypatch.setattr(equiv, "_math_verify", lambda p, g: time.sleep(5))
+    start = time.perf_counter()
+    with pytest.raises(EquivTimeout, match="wall-clock"):
+        symbolic_equal("x", "y", timeout_s=0.1)
     assert time.perf_counter() - start < 2
 
 
