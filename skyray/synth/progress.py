@@ -19,9 +19,12 @@ class Progress:
         self.tasks = self.samples = 0
         self._metrics = _ray_metrics()
         self._reported = Usage()
+        self._first: Usage | None = None  # usage when the phase started (totals are per job)
 
     def update(self, tasks: int, samples: int, usage: Usage, force: bool = False) -> None:
         self.tasks, self.samples = tasks, samples
+        if self._first is None:
+            self._first = Usage(requests=usage.requests)
         now = time.monotonic()
         if self._metrics:
             self._export(usage, samples)
@@ -31,9 +34,10 @@ class Progress:
 
     def line(self, usage: Usage) -> str:
         elapsed = max(1e-9, time.monotonic() - self.started)
+        rate = (usage.requests - (self._first.requests if self._first else 0)) / elapsed
         return (
             f"synth {self.phase}: samples {self.samples}/{self.target}, tasks {self.tasks}, "
-            f"requests {usage.requests} ({usage.cached} cached, {usage.requests / elapsed:.1f}/s), "
+            f"requests {usage.requests} ({usage.cached} cached, {rate:.1f}/s in this phase), "
             f"tokens {usage.prompt_tokens + usage.completion_tokens}, "
             f"retries {usage.retries}, failures {usage.failed}"
         )
