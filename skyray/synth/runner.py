@@ -15,6 +15,7 @@ never on timing: a run with faults, or a killed-and-rerun job, writes the same r
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -172,6 +173,7 @@ class RayEngine:
         progress = Progress(planner.phase, target, self.cfg.progress_interval_s)
         prefix, pending, next_index = _Prefix(), {}, 0
         load = dict.fromkeys(range(len(self.workers)), 0)
+        polled, usage = time.monotonic(), Usage()
         while prefix.kept < target:
             while next_index < max_tasks and min(load.values()) < 2:
                 wid = min(load, key=load.get)
@@ -190,7 +192,9 @@ class RayEngine:
                 load[pending.pop(ref)] -= 1
                 for result in ray.get(ref):
                     prefix.add(result)
-            progress.update(prefix.end, prefix.kept, Usage())
+            if time.monotonic() - polled >= self.cfg.progress_interval_s:
+                polled, usage = time.monotonic(), self.usage()  # one call per worker
+            progress.update(prefix.end, prefix.kept, usage)
         for ref in pending:
             ray.cancel(ref)
         progress.update(prefix.end, prefix.kept, self.usage(), force=True)

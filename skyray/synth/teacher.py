@@ -23,7 +23,8 @@ from any event loop; concurrency is bounded by ``max_concurrency`` per event loo
 Behaviour of :class:`OpenAITeacher` (``openai`` SDK, ``AsyncOpenAI`` with its own retries off):
 
 - retries with exponential backoff and jitter on 429, 408, 409, 5xx, connection errors,
-  timeouts and unparseable (e.g. truncated) bodies; a ``Retry-After``/``retry-after-ms`` header
+  timeouts and unparseable (e.g. truncated) bodies; 400/413/422 (a request too long, a bad
+  parameter) fail at once, 401/403/404 stop the job; a ``Retry-After``/``retry-after-ms`` header
   sets the wait instead; ``max_retries`` bounds the attempts;
 - ``timeout_s`` per attempt;
 - a requests/tokens-per-minute budget (:mod:`skyray.synth.ratelimit`), local or shared by actors;
@@ -59,8 +60,10 @@ logger = logging.getLogger(__name__)
 
 Messages = list[dict[str, str]]
 RequestInput = Messages | str  # chat messages, or a prompt for /v1/completions
-SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "seed", "stop", "n")
+SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "seed", "stop")  # one choice per request
 CONNECTIONS_PER_CLIENT = 8
+# client errors that the same request would get again: failed at once, not retried
+NOT_RETRIED = ("http-400", "http-413", "http-422")
 
 
 class TeacherError(ConnectionError):
@@ -400,6 +403,8 @@ class OpenAITeacher(_Base):
                     except Exception as exc:  # classified below: fatal, retry or give up
                         reason, retry_after = self._classify(exc)
                         self.usage.errors[reason] = self.usage.errors.get(reason, 0) + 1
+                        if reason in NOT_RETRIED:  # the request itself is wrong (too long, ...)
+                            return Completion(error=reason, attempts=attempt)
                         if attempt > self.cfg.max_retries:
                             return Completion(
                                 error=f"{reason} after {attempt} attempts", attempts=attempt

@@ -151,3 +151,9 @@ def test_rate_budget_books_requests_and_tokens():
     assert budget.reserve(1, 0, now=0.0) == pytest.approx(1.0)
     assert budget.reserve(1, 0, now=0.0) == pytest.approx(2.0)
     assert budget.reserve(1, 0, now=10.0) == 0.0  # refilled 10 in 10 s, 2 owed -> 7 left
+
+
+def test_a_bad_request_fails_at_once(teacher_url):
+    teacher = OpenAITeacher(TeacherConfig(base_url=teacher_url, model="deterministic"))
+    (out,) = teacher.complete_batch([[{"role": "system", "content": "no user message"}]])
+    assert out.error == "http-400" and out.attempts == 1 and teacher.usage.retries == 0
