@@ -59,6 +59,11 @@ class RaySession:
         self.rank, self.world = ctx.get_world_rank(), ctx.get_world_size()
         self.local_rank = ctx.get_local_rank()
 
+    def device(self) -> Any:
+        import ray.train.torch
+
+        return ray.train.torch.get_device()  # the GPU Ray gave this worker
+
     def batches(self, cfg: SFTConfig) -> Iterator[Any]:
         """All encoded rows (every worker reads every row), as Arrow batches."""
         import ray.train
@@ -109,6 +114,11 @@ class LocalSession:
         self._table: Any = None
         self.output_dir = Path(config["output_dir"])
         self.ckpt_dir = self.output_dir / "checkpoints"
+
+    def device(self) -> Any:
+        import torch
+
+        return torch.device(f"cuda:{self.local_rank}")
 
     def batches(self, cfg: SFTConfig) -> Iterator[Any]:
         from skyray.train.data import encoded_table
@@ -278,7 +288,7 @@ def train_loop(config: dict[str, Any]) -> None:
     rank, world = session.rank, session.world
     if not cfg.use_gpu:
         torch.set_num_threads(max(1, int(cfg.cpus_per_worker)))
-    device = torch.device(f"cuda:{session.local_rank}" if cfg.use_gpu else "cpu")
+    device = session.device() if cfg.use_gpu else torch.device("cpu")
     if cfg.use_gpu:
         torch.cuda.set_device(device)
     created_group = not dist.is_initialized()
@@ -409,9 +419,9 @@ def train_loop(config: dict[str, Any]) -> None:
             labels = batch.pop("labels")
             logits = engine(**batch, use_cache=False).logits
             summed, _ = token_loss_sum(logits, labels)
-            # DeepSpeed divides by the accumulation steps and averages over ranks: scale so the
-            # gradient is that of the mean over every loss token of the global batch
-            engine.backward(summed * (gas * world) / max(1.0, loss_tokens))
+            # ZeRO averages gradients over ranks: scaled like this, the summed gradients are those
+            # of the mean loss over every loss token of the global batch (all micro-batches)
+            engine.backward(summed * world / max(1.0, loss_tokens), scale_wrt_gas=False)
             engine.step()
             loss_sum += summed.detach().double()
         dist.all_reduce(loss_sum)

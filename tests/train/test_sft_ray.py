@@ -180,3 +180,25 @@ def test_stage2_starts_from_stage1_export_without_ray(stage1, tiny_model_dir, tm
     stage2_weights = param_sums(AutoModelForCausalLM.from_pretrained(export))
     assert stage2_weights != stage1_weights  # and stage 2 trained on from there
     assert json.loads((export / "config.json").read_text())["model_type"] == "llama"
+
+
+@pytest.mark.slow
+def test_worker_failure_is_recovered_within_the_run(ray_cluster, tiny_model_dir, tmp_path):
+    """FailureConfig: the worker group dies after step 3, Ray Train restarts it from the
+    step-2 checkpoint inside the same fit, and step 3 is replayed identically."""
+    from skyray.train.config import SFTConfig
+    from skyray.train.trainer import run_sft
+
+    data = write_curated(tmp_path, sample_rows(24, stage=1))
+    cfg = SFTConfig(
+        model=str(tiny_model_dir), use_gpu=False, num_workers=2, micro_batch_size=1,
+        gradient_accumulation_steps=1, global_batch_size=2, num_epochs=1, max_length=128,
+        learning_rate=1e-3, warmup_ratio=0.2, save_every_steps=2, max_failures=1,
+        fail_once_at_step=3,
+    )  # fmt: skip
+    step_dir = run_sft(cfg, tmp_path, 4, data)
+    records = read_metrics(step_dir / METRICS_FILE)
+    assert [r["resumed_at"] for r in records if r.get("event") == "start"] == [None, 2]
+    third = [r for r in records if r.get("step") == 3 and "loss" in r]
+    assert len(third) == 2 and third[1]["loss"] == pytest.approx(third[0]["loss"], rel=1e-6)
+    assert Step(tmp_path, 4, "sft").manifest()["attempts"] == 2
