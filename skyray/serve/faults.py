@@ -138,6 +138,8 @@ class FaultProxy:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass  # client went away, or the proxy is stopping
+        except Exception:  # upstream failed, or its client closed at shutdown: drop the line
+            pass
         finally:
             writer.close()
 
