@@ -1,4 +1,7 @@
-"""Build a tiny real Llama and a locally trained byte-level BPE tokenizer (no downloads)."""
+"""Build a tiny real Llama (2 layers, hidden 64) and a locally trained byte-level BPE tokenizer.
+
+No downloads: the tests and the laptop demo train on it through the normal ``from_pretrained``
+path (``skyray tiny-model DIR`` writes one)."""
 
 from __future__ import annotations
 
