@@ -189,3 +189,28 @@ def test_local_rate_limiter_waits_for_tokens():
     start = time.monotonic()
     asyncio.run(run())
     assert time.monotonic() - start >= 0.45
+
+
+def test_xwin_corrects_flawed_questions_or_drops_them():
+    import asyncio
+
+    from skyray.serve.deterministic import XWIN_FIX, DeterministicTeacher
+    from skyray.synth.context import OpContext, Task
+    from skyray.synth.teacher import LocalTeacher
+    from skyray.synth.xwin import run_xwin
+
+    teacher = LocalTeacher(DeterministicTeacher(PROBLEMS))
+    ctx = OpContext(teacher, {"temperature": 0.7, "top_p": 1.0, "max_tokens": 1024})
+    tasks = [Task(index=i, seed=p, root_id=p.id, parent_id="", family="xwin", ops=("xwin",),
+                  sample_index=0, stage=1) for i, p in enumerate(PROBLEMS)]  # fmt: skip
+
+    async def run(corrections):
+        return await asyncio.gather(*(run_xwin(t, ctx, corrections) for t in tasks))
+
+    strict, lenient = asyncio.run(run(0)), asyncio.run(run(1))
+    dropped = [r.index for r in strict if r.drops["xwin:still-flawed"]]
+    assert 0 < len(dropped) < len(PROBLEMS)
+    for i in dropped:  # with one correction round they become valid samples of the fixed question
+        (sample,) = lenient[i].samples
+        assert sample.question.endswith(XWIN_FIX.strip()) and sample.operator == "xwin"
+        assert sample.answer == PROBLEMS[i].answer
