@@ -62,7 +62,10 @@ class DecontamConfig:
         require(self.ngram >= 2, f"decontam.ngram must be >= 2, got {self.ngram}")
         require(1 <= self.min_tokens <= self.ngram, "decontam.min_tokens must be in 1..ngram")
         require(not self.enabled or bool(self.benchmarks), "decontam.benchmarks must not be empty")
-        require(bool(self.fields), "decontam.fields must name at least one column")
+        require(
+            bool(self.fields) and set(self.fields) <= {"question", "response"},
+            f"decontam.fields must be question and/or response, got {self.fields}",
+        )
         for name in self.benchmarks:
             try:
                 get_benchmark(name)

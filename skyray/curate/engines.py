@@ -80,6 +80,14 @@ def _split_batch(batch, decisions_ref: list, work_dir: str, out_dir: str):
     return pa.table({"stats": out})
 
 
+def _warm_up() -> bool:
+    import pyarrow.parquet  # noqa: F401
+
+    from skyray.curate import dedup, split  # noqa: F401
+
+    return True
+
+
 def _near_task(files, cfg, num_shards, *parts):
     exact, pairs = list(parts[0 : 2 * num_shards : 2]), list(parts[1 : 2 * num_shards : 2])
     return dedup.near_decisions(files, cfg, exact, pairs)
@@ -93,11 +101,16 @@ class RayEngine:
     name = "ray"
 
     def __init__(self, cfg: CurateConfig, address: str | None = None):
+        import ray
+
         from skyray.cluster import cluster_cpus, init_ray
 
         init_ray(address)
         self.workers = cfg.num_workers or max(1, int(cluster_cpus()))
         self.cpus = cfg.worker_cpus
+        # import the stage's modules in idle workers while the driver builds the index
+        warm = ray.remote(_warm_up).options(num_cpus=self.cpus)
+        self._warming = [warm.remote() for _ in range(self.workers)]
 
     def _dataset(self, chunks: list[Chunk]):
         import ray

@@ -33,6 +33,7 @@ def test_short_benchmark_names_and_overrides():
         ("engine=spark", "engine"),
         ("format.grader=fuzzy", "grader"),
         ("worker_cpus=0", "worker_cpus"),
+        ("decontam.fields=[answer]", "question and/or response"),
     ],
 )
 def test_bad_values_are_clear_errors(override, message):
