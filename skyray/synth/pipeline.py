@@ -73,6 +73,19 @@ def as_problem(sample: SyntheticSample) -> Problem:
     )
 
 
+def refuse_test_seeds(seeds: list[Problem], where: Path) -> None:
+    """Evaluation items never seed synthesis: refuse rows whose source is a test benchmark."""
+    from skyray.data.benchmarks import get_benchmark
+
+    for source in sorted({p.source for p in seeds if p.source}):
+        try:
+            role = get_benchmark(source).role
+        except KeyError:
+            continue  # not a registry name (the user's own problems)
+        if role == "test":
+            raise ValueError(f"{where}: seeds from {source!r}, an evaluation set, are refused")
+
+
 def write_samples(samples: list[SyntheticSample], path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -138,6 +151,7 @@ def run_synth(
     seeds = read_problems(seeds_path)
     if not seeds:
         raise ValueError(f"{seeds_path} holds no seed problems")
+    refuse_test_seeds(seeds, seeds_path)
     cache = ResponseCache(step.path / CACHE)
     engine = _engine(cfg, cache, seeds, step.path / CACHE, address)
 

@@ -65,3 +65,14 @@ def test_serve_command_runs_until_interrupted(seeds_path):
         assert proc.wait(timeout=30) == 0
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2)
+
+
+def test_test_split_seeds_are_refused(tmp_path, data_dir):
+    from skyray.data.benchmarks import load_benchmark
+    from skyray.data.seeds import write_problems
+
+    seeds = tmp_path / "seeds.parquet"
+    write_problems(load_benchmark("math500", str(data_dir))[:3], seeds)
+    out = skyray("synth", "--run-dir", str(tmp_path), "--seeds", str(seeds), "backend=local")
+    assert out.returncode == 2
+    assert "seeds from 'math500', an evaluation set, are refused" in out.stderr
