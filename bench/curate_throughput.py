@@ -157,7 +157,7 @@ def run_skyray(path, out, engine, all_stages):
             "format": FormatConfig(require_answer_line=False, check_answer=False),
             "decontam": DecontamConfig(enabled=False),
         }
-    cfg = CurateConfig(engine=engine, chunk_mb=8, num_workers=2, worker_cpus=0.5, **overrides)
+    cfg = CurateConfig(engine=engine, num_workers=2, worker_cpus=0.5, **overrides)
     with PeakRSS() as rss:
         t = time.perf_counter()
         report = curate(cfg, [path], out)

@@ -115,7 +115,8 @@ class CurateConfig:
     decontam: DecontamConfig = field(default_factory=DecontamConfig)
     exact_dedup: ExactDedupConfig = field(default_factory=ExactDedupConfig)
     near_dedup: NearDedupConfig = field(default_factory=NearDedupConfig)
-    chunk_mb: float = 16.0  # input is cut into chunks of about this size (one Ray Data row each)
+    chunk_mb: float = 2.0  # input chunk size (one Ray Data row each); small chunks keep the
+    # vectorised hashing in cache (2 MiB measured ~1.5-2x faster than 8 MiB)
     num_workers: int = 0  # curation actors (0 = one per cluster CPU)
     worker_cpus: float = 0.5  # CPU reserved per actor: fractional so Ray Data reads still schedule
     engine: str = "ray"  # "ray" (Ray Data + tasks) or "local" (the same code in this process)
