@@ -286,6 +286,11 @@ def train_loop(config: dict[str, Any]) -> None:
     use_ray = config.get("mode", "ray") == "ray"
     session = RaySession(config) if use_ray else LocalSession(config)
     rank, world = session.rank, session.world
+    if world != cfg.num_workers:  # the global batch was validated against num_workers
+        raise ValueError(
+            f"sft.num_workers is {cfg.num_workers} but {world} processes run: set num_workers "
+            f"(and micro_batch_size/gradient_accumulation_steps) to match the launcher"
+        )
     if not cfg.use_gpu:
         torch.set_num_threads(max(1, int(cfg.cpus_per_worker)))
     device = session.device() if cfg.use_gpu else torch.device("cpu")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from skyray.train.config import SFTConfig
 
+LAUNCHER_ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+
 
 def run_local(cfg: SFTConfig, data_path: str | Path, output_dir: str | Path) -> Path:
     """Train in this process (a rank of a torchrun job, or alone); returns the export folder."""
@@ -33,17 +35,23 @@ def run_local(cfg: SFTConfig, data_path: str | Path, output_dir: str | Path) -> 
     tokenizer_path = resolve_model(cfg.tokenizer) if cfg.tokenizer else model_path
     if os.environ.get("RANK", "0") == "0":
         run_preflight(cfg, tokenizer_path, data_path, output_dir / PREFLIGHT_FILE)
-    train_loop(
-        loop_config(
-            cfg,
-            model_path,
-            tokenizer_path,
-            mode="local",
-            data_path=str(data_path),
-            output_dir=str(output_dir),
-            metrics_path=str(output_dir / METRICS_FILE),
+    # a single process gets rank variables for the process group; take them away afterwards
+    added = [k for k in LAUNCHER_ENV if k not in os.environ]
+    try:
+        train_loop(
+            loop_config(
+                cfg,
+                model_path,
+                tokenizer_path,
+                mode="local",
+                data_path=str(data_path),
+                output_dir=str(output_dir),
+                metrics_path=str(output_dir / METRICS_FILE),
+            )
         )
-    )
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
     return output_dir / MODEL_DIR
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -38,3 +40,17 @@ def test_missing_data_and_models(tmp_path, tiny_model_dir):
         resolve_model(str(unfinished))
     assert resolve_model("meta-llama/Llama-2-7b-hf") == "meta-llama/Llama-2-7b-hf"
     assert resolve_model(str(tiny_model_dir)) == str(tiny_model_dir.resolve())
+
+
+def test_standalone_world_size_must_match_the_global_batch(tmp_path, tiny_model_dir, monkeypatch):
+    from skyray.train.standalone import run_local
+    from tests.train.conftest import sample_rows, write_curated
+
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    data = write_curated(tmp_path, sample_rows(4))
+    cfg = SFTConfig(model=str(tiny_model_dir), use_gpu=False, num_workers=2,
+                    micro_batch_size=1, global_batch_size=2)  # fmt: skip
+    with pytest.raises(ValueError, match="num_workers is 2 but 1 processes run"):
+        run_local(cfg, data, tmp_path / "out")
+    assert "WORLD_SIZE" not in os.environ  # a single process leaves no rank variables behind
