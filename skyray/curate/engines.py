@@ -117,13 +117,18 @@ class RayEngine:
 
         return ray.data.from_items([c.to_dict() for c in chunks], override_num_blocks=len(chunks))
 
+    def _batch_size(self, chunks: list[Chunk]) -> int:
+        """Chunks per call: about four calls per worker, so per-task overhead stays small while
+        the work still spreads and streams."""
+        return max(1, len(chunks) // (4 * self.workers))
+
     def annotate(self, chunks, cfg, index, work):
         import ray
 
         ref = ray.put(index) if index is not None else None
         ds = self._dataset(chunks).map_batches(
             _Annotator,
-            batch_size=1,
+            batch_size=self._batch_size(chunks),
             batch_format="pyarrow",
             compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(chunks))),
             num_cpus=self.cpus,
@@ -143,7 +148,7 @@ class RayEngine:
     def split(self, chunks, decisions, work, out):
         ds = self._dataset(chunks).map_batches(
             _split_batch,
-            batch_size=1,
+            batch_size=self._batch_size(chunks),
             batch_format="pyarrow",
             num_cpus=self.cpus,
             fn_kwargs={"decisions_ref": [decisions], "work_dir": str(work), "out_dir": str(out)},
