@@ -7,7 +7,7 @@ Step numbers are fixed so every run folder reads the same way::
 Each step reads the previous one's output (seeds.parquet -> synthetic.parquet -> kept/ ->
 model/ -> report) and is skipped on rerun when it finished with the same config and inputs (see
 :mod:`skyray.runs`). The two curriculum stages are two runs of the same pipeline with two configs
-(stage 2 points ``sft.init_from`` at stage 1's export).
+(stage 2 sets ``sft.model`` to stage 1's sft step folder, whose ``model/`` export it loads).
 
 ``local_teacher: true`` serves SkyRay's deterministic teacher at ``synth.teacher.base_url``
 (127.0.0.1) while the synth step runs (the laptop demo and tests); otherwise that URL names a real
