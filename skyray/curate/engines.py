@@ -63,21 +63,19 @@ class _Annotator:
         return pa.table({"stats": out})
 
 
-def _split_batch(batch, decisions_ref: list, work_dir: str, out_dir: str):
-    """Ray Data task for pass 3 (no actor: the decisions come zero-copy from the object store)."""
-    import pyarrow as pa
-    import ray
-
+def _split_chunks(chunks: list[dict], decisions, work_dir: str, out_dir: str) -> list[dict]:
+    """Ray task for pass 3: a few chunks, with the decisions resolved zero-copy from the object
+    store (a Ray task, not a Ray Data pass: on a small cluster a fresh Ray Data pass costs
+    seconds of start-up for what is a few file writes)."""
     from skyray.curate.metrics import StageMetrics
 
-    decisions = ray.get(decisions_ref[0])
     metrics = StageMetrics()
     out = []
-    for row in batch.to_pylist():
+    for row in chunks:
         stats = split_chunk(Chunk(**row), decisions, Path(work_dir), Path(out_dir))
         metrics.record_pass3(stats)
-        out.append(json.dumps(stats))
-    return pa.table({"stats": out})
+        out.append(stats)
+    return out
 
 
 def _warm_up() -> bool:
@@ -96,7 +94,7 @@ def _near_task(files, cfg, num_shards, *parts):
 class RayEngine:
     """Pass 1 as Ray Data ``map_batches`` with an actor pool (fractional CPUs, so the pool
     never starves Ray Data's own tasks), pass 2 as one Ray task per shard plus one to confirm
-    and cluster, pass 3 as Ray Data tasks."""
+    and cluster, pass 3 as Ray tasks over batches of chunks."""
 
     name = "ray"
 
@@ -110,7 +108,8 @@ class RayEngine:
         self.cpus = cfg.worker_cpus
         # import the stage's modules in idle workers while the driver builds the index
         warm = ray.remote(_warm_up).options(num_cpus=self.cpus)
-        self._warming = [warm.remote() for _ in range(self.workers)]
+        slots = max(self.workers, int(cluster_cpus() / self.cpus))  # tasks that can run at once
+        self._warming = [warm.remote() for _ in range(slots)]
 
     def _dataset(self, chunks: list[Chunk]):
         import ray
@@ -146,14 +145,15 @@ class RayEngine:
         return decisions, ray.get(stats)
 
     def split(self, chunks, decisions, work, out):
-        ds = self._dataset(chunks).map_batches(
-            _split_batch,
-            batch_size=self._batch_size(chunks),
-            batch_format="pyarrow",
-            num_cpus=self.cpus,
-            fn_kwargs={"decisions_ref": [decisions], "work_dir": str(work), "out_dir": str(out)},
-        )
-        return [json.loads(row["stats"]) for row in ds.iter_rows()]
+        import ray
+
+        task = ray.remote(_split_chunks).options(num_cpus=self.cpus)
+        size = self._batch_size(chunks)
+        refs = [
+            task.remote([c.to_dict() for c in chunks[i : i + size]], decisions, str(work), str(out))
+            for i in range(0, len(chunks), size)
+        ]
+        return [stats for part in ray.get(refs) for stats in part]
 
 
 def make_engine(cfg: CurateConfig, address: str | None = None):
