@@ -129,7 +129,11 @@ class RayEngine:
             _Annotator,
             batch_size=self._batch_size(chunks),
             batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(chunks))),
+            # one call in flight per actor: batches go to whichever actor is free, so a slow
+            # starter does not leave its partner with a queue while it sits idle
+            compute=ray.data.ActorPoolStrategy(
+                size=min(self.workers, len(chunks)), max_tasks_in_flight_per_actor=1
+            ),
             num_cpus=self.cpus,
             fn_constructor_kwargs={"cfg": cfg, "index_ref": [ref], "work_dir": str(work)},
         )
