@@ -1,7 +1,9 @@
 """Typed stage configs: YAML files plus dotted ``key=value`` overrides into dataclasses.
 
 Every stage owns one ``@dataclass(kw_only=True)`` config whose fields carry a comment and whose
-``__post_init__`` raises ``ValueError`` for the user's mistakes. This module turns plain data
+``__post_init__`` raises ``ValueError`` for the user's mistakes. A nested config section may be
+given inline or as the path of another YAML file (relative to the working directory), so a
+pipeline config can reuse the stages' own files. This module turns plain data
 (YAML, CLI overrides) into such dataclasses with type checks, and hashes them for run manifests.
 
 A shipped YAML file names its stage in a top-level ``stage:`` key; :data:`STAGES` maps that name
@@ -88,6 +90,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         node = result
         for key in keys[:-1]:
             child = node.setdefault(key, {})
+            if isinstance(child, str) and child.endswith((".yaml", ".yml")):
+                child = node[key] = read_yaml(child)  # override inside a section given as a file
+                child.pop("stage", None)
             if not isinstance(child, dict):
                 raise ConfigError(f"override {text!r}: {key!r} is not a mapping")
             node = child
@@ -147,6 +152,8 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value
+        if isinstance(value, str) and value.endswith((".yaml", ".yml")):
+            value = _section_from_file(tp, value, where)
         return from_dict(tp, value, where)
     if tp is bool:
         if not isinstance(value, bool):
@@ -157,6 +164,11 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected an integer, got {value!r}")
         return value
     if tp is float:
+        if isinstance(value, str):  # YAML 1.1 reads "1e-6" (no dot) as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: expected a number, got {value!r}")
         return float(value)
@@ -165,6 +177,16 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a string, got {value!r}")
         return str(value)
     return value
+
+
+def _section_from_file(tp: type, path: str, where: str) -> dict[str, Any]:
+    """A nested config given as a path to another YAML file (e.g. a pipeline's ``synth:
+    configs/paper/synth.yaml``); its ``stage:`` key must match the section's type."""
+    data = read_yaml(path)
+    stage = data.pop("stage", None)
+    if stage is not None and stage in STAGES and stage_class(stage) is not tp:
+        raise ConfigError(f"{where}: {path} is a {stage!r} config, not a {tp.__name__}")
+    return data
 
 
 def load_config(

@@ -3,11 +3,14 @@
 Step numbers are fixed so every run folder reads the same way::
 
     step-1-seeds  step-2-synth  step-3-curate  step-4-sft  step-5-eval
+    step-6-sft  step-7-eval          (the optional curriculum stage 2: sft-stage2, eval-stage2)
 
 Each step reads the previous one's output (seeds.parquet -> synthetic.parquet -> kept/ ->
 model/ -> report) and is skipped on rerun when it finished with the same config and inputs (see
-:mod:`skyray.runs`). The two curriculum stages are two runs of the same pipeline with two configs
-(stage 2 sets ``sft.model`` to stage 1's sft step folder, whose ``model/`` export it loads).
+:mod:`skyray.runs`). Synthesis writes both curriculum stages' samples (column ``stage``); SFT
+stage 1 trains on the stage-1 rows, and the optional ``sft-stage2`` step is the same recipe with
+its own config (``data_stage: 2``) continuing from stage 1's export: the pipeline points its
+``model`` at ``step-4-sft``.
 
 ``local_teacher: true`` serves SkyRay's deterministic teacher at ``synth.teacher.base_url``
 (127.0.0.1) while the synth step runs (the laptop demo and tests); otherwise that URL names a real
@@ -29,19 +32,30 @@ from skyray.synth.config import SynthConfig
 from skyray.train.config import SFTConfig
 
 logger = logging.getLogger(__name__)
-STEP_NUMBERS = {"seeds": 1, "synth": 2, "curate": 3, "sft": 4, "eval": 5}
+STEP_NUMBERS = {
+    "seeds": 1,
+    "synth": 2,
+    "curate": 3,
+    "sft": 4,
+    "eval": 5,
+    "sft-stage2": 6,
+    "eval-stage2": 7,
+}
+DEFAULT_STEPS = ["seeds", "synth", "curate", "sft", "eval"]
 
 
 @dataclass(kw_only=True)
 class PipelineConfig:
     run_dir: str = "runs/demo"  # the run folder all steps write into
-    steps: list[str] = field(default_factory=lambda: list(STEP_NUMBERS))  # stages to run, in order
+    steps: list[str] = field(default_factory=lambda: list(DEFAULT_STEPS))  # stages to run, in order
     local_teacher: bool = False  # serve the deterministic teacher on 127.0.0.1 for synth
     seeds: SeedsConfig = field(default_factory=SeedsConfig)  # step 1
     synth: SynthConfig = field(default_factory=SynthConfig)  # step 2
     curate: CurateConfig = field(default_factory=CurateConfig)  # step 3
     sft: SFTConfig = field(default_factory=SFTConfig)  # step 4
     eval: EvalConfig = field(default_factory=EvalConfig)  # step 5
+    sft_stage2: SFTConfig = field(default_factory=SFTConfig)  # step 6 (model := step-4-sft)
+    eval_stage2: EvalConfig = field(default_factory=EvalConfig)  # step 7
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.steps if s not in STEP_NUMBERS]
@@ -52,7 +66,8 @@ class PipelineConfig:
 
 
 def step_path(run_dir: Path, name: str) -> Path:
-    return run_dir / f"step-{STEP_NUMBERS[name]}-{name}"
+    """The folder of pipeline step ``name`` (stage-2 steps reuse their recipe's folder name)."""
+    return run_dir / f"step-{STEP_NUMBERS[name]}-{name.removesuffix('-stage2')}"
 
 
 def _require_done(path: Path, name: str) -> Path:
@@ -106,8 +121,10 @@ def run_pipeline(cfg: PipelineConfig, address: str | None = None) -> dict[str, P
             from skyray.synth.pipeline import run_synth
 
             seeds = _require_done(step_path(run_dir, "seeds"), name) / SEEDS_FILE
-            finished = Step(run_dir, index, name).is_done(cfg.synth, [seeds])
-            teacher = _local_teacher(cfg.synth, seeds) if cfg.local_teacher and not finished else None
+            finished = Step(run_dir, index, "synth").is_done(cfg.synth, [seeds])
+            teacher = (
+                _local_teacher(cfg.synth, seeds) if cfg.local_teacher and not finished else None
+            )
             with teacher or contextlib.nullcontext():
                 done[name] = run_synth(cfg.synth, run_dir, index, seeds, address)
         elif name == "curate":
@@ -116,17 +133,22 @@ def run_pipeline(cfg: PipelineConfig, address: str | None = None) -> dict[str, P
 
             samples = _require_done(step_path(run_dir, "synth"), name) / OUTPUT
             done[name] = run_curate(cfg.curate, run_dir, index, [samples], address)
-        elif name == "sft":
+        elif name in ("sft", "sft-stage2"):
             from skyray.train.trainer import run_sft
 
             kept = _require_done(step_path(run_dir, "curate"), name) / "kept"
-            done[name] = run_sft(cfg.sft, run_dir, index, kept, address)
-        elif name == "eval":
+            sft_cfg = cfg.sft
+            if name == "sft-stage2":  # continue from stage 1's export
+                stage1 = _require_done(step_path(run_dir, "sft"), name)
+                sft_cfg = replace(cfg.sft_stage2, model=str(stage1))
+            done[name] = run_sft(sft_cfg, run_dir, index, kept, address)
+        elif name in ("eval", "eval-stage2"):
             from skyray.eval.run import run_eval
             from skyray.train.trainer import MODEL_DIR
 
-            sft_dir = _require_done(step_path(run_dir, "sft"), name)
-            eval_cfg = cfg.eval
+            trained = "sft" if name == "eval" else "sft-stage2"
+            sft_dir = _require_done(step_path(run_dir, trained), name)
+            eval_cfg = cfg.eval if name == "eval" else cfg.eval_stage2
             if not eval_cfg.training_manifest:  # guard against overlap with what was trained on
                 eval_cfg = replace(eval_cfg, training_manifest=str(sft_dir / MANIFEST))
             done[name] = run_eval(eval_cfg, run_dir, index, sft_dir / MODEL_DIR, address)

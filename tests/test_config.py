@@ -105,3 +105,26 @@ def test_wrong_stage_key_is_refused(tmp_path):
     f.write_text("stage: pipeline\n")
     with pytest.raises(ConfigError, match="not a SeedsConfig"):
         load_config(SeedsConfig, f)
+
+
+def test_a_section_may_be_another_config_file(tmp_path):
+    inner = tmp_path / "inner.yaml"
+    inner.write_text("lr: 0.25\n")
+    outer = tmp_path / "outer.yaml"
+    outer.write_text(f"steps: 4\ninner: {inner}\n")
+    cfg = load_config(Outer, outer, ["inner.betas=[0.1, 0.2]"])
+    assert cfg.inner == Inner(lr=0.25, betas=[0.1, 0.2]) and cfg.steps == 4
+
+
+def test_a_section_file_of_another_stage_is_refused(tmp_path):
+    from skyray.pipeline import PipelineConfig
+
+    seeds = tmp_path / "seeds.yaml"
+    seeds.write_text("stage: curate\n")
+    with pytest.raises(ConfigError, match="is a 'curate' config, not a SeedsConfig"):
+        load_config(PipelineConfig, None, [f"seeds={seeds}"])
+
+
+def test_float_fields_accept_exponent_strings():
+    # YAML 1.1 reads 1e-6 (no dot) as a string; a float field takes it
+    assert load_config(Inner, None, ["lr=1e-6"]).lr == 1e-6
