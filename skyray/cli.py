@@ -10,14 +10,14 @@ import sys
 
 from skyray import __version__
 
-COMMAND_MODULES = [
-    "skyray.data.cli",
-    "skyray.eval.cli",
-    "skyray.pipeline_cli",
-    "skyray.train.cli",
-    "skyray.curate.cli",
-    "skyray.synth.cli",
-    "skyray.serve.cli",
+COMMAND_MODULES = [  # in pipeline order, as `skyray --help` lists them
+    "skyray.data.cli",  # data, seeds
+    "skyray.synth.cli",  # synth
+    "skyray.serve.cli",  # serve
+    "skyray.curate.cli",  # curate
+    "skyray.train.cli",  # sft
+    "skyray.eval.cli",  # eval score|run|distractors|verify
+    "skyray.pipeline_cli",  # pipeline, tiny-model
 ]
 
 # errors that are the user's (bad input, missing files): one line, exit code 2
