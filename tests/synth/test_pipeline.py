@@ -133,6 +133,7 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(teacher_url, seeds_path,
         assert job.poll() is None, "the job ended before it could be killed"
         os.kill(job.pid, signal.SIGKILL)
         job.wait()
+        time.sleep(1.0)  # let the proxy finish recording requests that were mid-flight at the kill
         answered = ResponseCache(cache_path).keys()
         sent_before = len(proxy.sent_keys)
         assert not (run_dir / "step-2-synth" / "_SUCCESS").exists()
