@@ -8,7 +8,6 @@ variants (see :mod:`skyray.eval.distractors`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,46 +48,41 @@ def check_benchmark_name(name: str) -> None:
 
 def load_jsonl_problems(path: str | Path) -> list[Problem]:
     """Any JSONL with problem/question and answer (or solution); errors name file and line."""
+    from skyray.jsonl import iter_jsonl
     from skyray.math.grade import gold_from_solution
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"benchmark file not found: {path}")
     problems = []
-    with path.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                obj = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise ValueError(f"{where}: not valid UTF-8 JSON ({exc})") from None
-            if not isinstance(obj, dict):
-                raise ValueError(f"{where}: expected a JSON object")
-            text = obj.get("problem") or obj.get("question")
-            if not text:
-                raise ValueError(f"{where}: missing field 'problem' (or 'question')")
-            answer = obj.get("answer")
-            if answer in (None, "") and obj.get("solution"):
-                answer = gold_from_solution(str(obj["solution"]))
-            if answer in (None, ""):
-                raise ValueError(f"{where}: missing field 'answer' (or a 'solution' holding it)")
-            level = obj.get("level")
-            if isinstance(level, str):
-                level = level.removeprefix("Level ").strip()
-                level = int(level) if level.isdigit() else None
-            problems.append(
-                Problem(
-                    id=str(obj.get("id") or obj.get("unique_id") or f"{path.stem}:{lineno}"),
-                    problem=str(text),
-                    answer=str(answer),
-                    solution=str(obj.get("solution") or ""),
-                    level=level if isinstance(level, int) else None,
-                    subject=str(obj.get("subject") or obj.get("type") or ""),
-                    source=path.stem,
-                )
+    for where, obj in iter_jsonl(path):
+        text = obj.get("problem") or obj.get("question")
+        if not text:
+            raise ValueError(f"{where}: missing field 'problem' (or 'question')")
+        answer = obj.get("answer")
+        if answer in (None, "") and obj.get("solution"):
+            answer = gold_from_solution(str(obj["solution"]))
+        if answer in (None, ""):
+            raise ValueError(f"{where}: missing field 'answer' (or a 'solution' holding it)")
+        level = obj.get("level")
+        if isinstance(level, str):
+            level = level.removeprefix("Level ").strip()
+            level = int(level) if level.isdigit() else None
+        problems.append(
+            Problem(
+                id=str(
+                    obj.get("id")
+                    or obj.get("unique_id")
+                    or f"{path.stem}:{where.rsplit(':', 1)[1]}"
+                ),
+                problem=str(text),
+                answer=str(answer),
+                solution=str(obj.get("solution") or ""),
+                level=level if isinstance(level, int) else None,
+                subject=str(obj.get("subject") or obj.get("type") or ""),
+                source=path.stem,
             )
+        )
     return problems
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from skyray.config import require
+from skyray.jsonl import iter_jsonl
 from skyray.math.grade import GRADER_MODES, gold_from_solution, grade
 
 
@@ -42,28 +43,18 @@ def read_predictions(path: str | Path) -> Iterator[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise PredictionFileError(f"predictions file not found: {path}")
-    with path.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                row = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise PredictionFileError(f"{where}: not valid UTF-8 JSON ({exc})") from None
-            if not isinstance(row, dict):
-                raise PredictionFileError(f"{where}: expected a JSON object")
-            for key in ("id", "response"):
-                if key not in row:
-                    raise PredictionFileError(f"{where}: missing field {key!r}")
-            if row.get("gold") is None:
-                if not row.get("solution"):
-                    raise PredictionFileError(f"{where}: needs 'gold' or 'solution'")
-                gold = gold_from_solution(str(row["solution"]))
-                if gold is None:
-                    raise PredictionFileError(f"{where}: no gold answer found in 'solution'")
-                row["gold"] = gold
-            yield row
+    for where, row in iter_jsonl(path, PredictionFileError):
+        for key in ("id", "response"):
+            if key not in row:
+                raise PredictionFileError(f"{where}: missing field {key!r}")
+        if row.get("gold") is None:
+            if not row.get("solution"):
+                raise PredictionFileError(f"{where}: needs 'gold' or 'solution'")
+            gold = gold_from_solution(str(row["solution"]))
+            if gold is None:
+                raise PredictionFileError(f"{where}: no gold answer found in 'solution'")
+            row["gold"] = gold
+        yield row
 
 
 def score_rows(rows: Iterable[dict[str, Any]], cfg: ScoreConfig) -> Iterator[dict[str, Any]]:

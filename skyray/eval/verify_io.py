@@ -24,19 +24,9 @@ def read_rows(path: str | Path) -> list[dict[str, Any]]:
         import pyarrow.parquet as pq
 
         return pq.read_table(path).to_pylist()
-    rows = []
-    with path.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                row = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise ValueError(f"{path}:{lineno}: not valid UTF-8 JSON ({exc})") from None
-            if not isinstance(row, dict):
-                raise ValueError(f"{path}:{lineno}: expected a JSON object")
-            rows.append(row)
-    return rows
+    from skyray.jsonl import iter_jsonl
+
+    return [row for _, row in iter_jsonl(path)]
 
 
 def write_rows(rows: list[dict[str, Any]], path: Path) -> None:

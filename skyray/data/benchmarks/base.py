@@ -73,19 +73,11 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path | None:
     return Path(env) if env else None
 
 
-def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for each non-blank line; MalformedRowError names file and line."""
-    with path.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise MalformedRowError(f"{path}:{lineno}: not valid UTF-8 JSON ({exc})") from None
-            if not isinstance(obj, dict):
-                raise MalformedRowError(f"{path}:{lineno}: expected a JSON object")
-            yield lineno, obj
+def read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(``file:line``, object) for each non-blank line; MalformedRowError names file and line."""
+    from skyray.jsonl import iter_jsonl
+
+    return iter_jsonl(path, MalformedRowError)
 
 
 def read_json_list(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -18,8 +18,8 @@ def jsonl_loader(parse_row: RowParser) -> Callable[[Path], Iterator[Problem | Sk
     SkipRow it raises is yielded so the caller can count it."""
 
     def load(path: Path) -> Iterator[Problem | SkipRow]:
-        for index, (lineno, obj) in enumerate(read_jsonl(path)):
-            problem = skip_or(parse_row, index, obj, f"{path}:{lineno}")
+        for index, (where, obj) in enumerate(read_jsonl(path)):
+            problem = skip_or(parse_row, index, obj, where)
             if problem is not None:
                 yield problem
 
