@@ -41,6 +41,12 @@ def _run(args) -> int:
     if args.run_dir != "runs/default":
         overrides.append(f"run_dir={args.run_dir}")
     cfg = load_config(PipelineConfig, args.config, overrides)
+    import json
+
     for name, path in run_pipeline(cfg, args.address).items():
-        print(f"{name:<8} done -> {path} ({path / MANIFEST})")
+        rows = json.loads((path / MANIFEST).read_text()).get("rows", {})
+        counts = ", ".join(f"{k} {v}" for k, v in rows.items())
+        print(f"{name:<12} {path}  ({counts})")
+        if (path / "report.md").is_file():
+            print(f"{'':<12} report: {path / 'report.md'}")
     return 0
