@@ -35,16 +35,14 @@ def _tiny(args) -> int:
 def _run(args) -> int:
     from skyray.config import load_config
     from skyray.pipeline import PipelineConfig, run_pipeline
-    from skyray.runs import MANIFEST
+    from skyray.runs import read_manifest
 
     overrides = list(args.overrides)
     if args.run_dir != "runs/default":
         overrides.append(f"run_dir={args.run_dir}")
     cfg = load_config(PipelineConfig, args.config, overrides)
-    import json
-
     for name, path in run_pipeline(cfg, args.address).items():
-        rows = json.loads((path / MANIFEST).read_text()).get("rows", {})
+        rows = read_manifest(path).get("rows", {})
         counts = ", ".join(f"{k} {v}" for k, v in rows.items())
         print(f"{name:<12} {path}  ({counts})")
         if (path / "report.md").is_file():

@@ -144,7 +144,12 @@ class Step:
         return manifest
 
     def manifest(self) -> dict[str, Any]:
-        return json.loads((self.path / MANIFEST).read_text())
+        return read_manifest(self.path)
+
+
+def read_manifest(step_dir: str | Path) -> dict[str, Any]:
+    """The manifest of a finished step folder."""
+    return json.loads((Path(step_dir) / MANIFEST).read_text())
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -51,10 +51,10 @@ def _show(args) -> int:
 def _seeds(args) -> int:
     from skyray.config import load_config
     from skyray.data.seeds import SeedsConfig, run_seeds
-    from skyray.runs import Step
+    from skyray.runs import read_manifest
 
     cfg = load_config(SeedsConfig, args.config, args.overrides)
     path = run_seeds(cfg, args.run_dir)
-    manifest = Step(path.parent, 1, "seeds").manifest()
+    manifest = read_manifest(path)
     print(f"seeds: {manifest['rows']['seeds']} problems -> {path}")
     return 0

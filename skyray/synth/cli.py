@@ -22,13 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _synth(args) -> int:
     from skyray.config import load_config
-    from skyray.runs import Step
+    from skyray.runs import read_manifest
     from skyray.synth.config import SynthConfig
     from skyray.synth.pipeline import run_synth
 
     cfg = load_config(SynthConfig, args.config, args.overrides)
     path = run_synth(cfg, args.run_dir, args.step, args.seeds, address=args.address)
-    manifest = Step(path.parent, args.step, "synth").manifest()
+    manifest = read_manifest(path)
     usage = manifest["usage"]
     print(
         f"synth: {manifest['rows']['samples']} samples -> {path}/synthetic.parquet "

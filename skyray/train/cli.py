@@ -21,13 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args) -> int:
     from skyray.config import load_config
-    from skyray.runs import Step
+    from skyray.runs import read_manifest
     from skyray.train.config import SFTConfig
     from skyray.train.trainer import run_sft
 
     cfg = load_config(SFTConfig, args.config, args.overrides)
     path = run_sft(cfg, args.run_dir, args.step, args.data, address=args.address)
-    manifest = Step(path.parent, args.step, "sft").manifest()
+    manifest = read_manifest(path)
     final = manifest.get("final_metrics", {})
     print(
         f"sft: {manifest['rows'].get('kept', 0)} samples, {final.get('step')} steps, "
