@@ -36,7 +36,10 @@ def init_ray(
         ray.init(address=address, runtime_env=env, **kwargs)
     else:
         logger.info("starting a local Ray cluster on %s", LOCAL_HOST)
+        # address="local" always starts a new cluster; a bare ray.init() would follow
+        # /tmp/ray/ray_current_cluster to whatever cluster ran last, even a dead one.
         ray.init(
+            address="local",
             num_cpus=num_cpus,
             _node_ip_address=LOCAL_HOST,
             include_dashboard=dashboard,
