@@ -17,6 +17,7 @@ COMMAND_MODULES = [  # in pipeline order, as `skyray --help` lists them
     "skyray.curate.cli",  # curate
     "skyray.train.cli",  # sft
     "skyray.eval.cli",  # eval score|run|distractors|verify
+    "skyray.selfcompare.cli",  # selfcompare
     "skyray.pipeline_cli",  # pipeline, tiny-model
 ]
 

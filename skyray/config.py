@@ -35,6 +35,7 @@ STAGES: dict[str, str] = {
     "sft": "skyray.train.config:SFTConfig",
     "synth": "skyray.synth.config:SynthConfig",
     "serve": "skyray.serve.server:ServeConfig",
+    "selfcompare": "skyray.selfcompare.config:SelfCompareConfig",
 }
 
 

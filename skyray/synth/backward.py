@@ -5,8 +5,11 @@ the gold answer of the backward question is the masked number itself:
 
 - FOBAR: ``"<masked question> If we know the answer to the above question is A, what is the
   value of unknown variable X?"``
-- self-verification (SV): ``"<masked question>\\nThe answer to the question above is A. What is
-  the value of the unknown variable X?"``
+- self-verification (SV), as MetaMath means it: the teacher rewrites the masked question and its
+  answer into a declarative statement (prompt ``sv_rewrite``), then the unknown is asked for:
+  ``"<statement>\\nWhat is the value of the unknown variable X?"`` (:func:`sv_question`).
+  :func:`make_backward` with ``kind="sv"`` still builds the older fixed-sentence form, which
+  :func:`parse_backward` reads.
 
 :func:`parse_backward` inverts both (the deterministic teacher uses it).
 """
@@ -23,6 +26,7 @@ FOBAR_SUFFIX = (
 SV_SUFFIX = (
     "\nThe answer to the question above is {answer}. What is the value of the unknown variable X?"
 )
+SV_ASK = "\nWhat is the value of the unknown variable X?"
 # a plain number in running text: not part of a word, a LaTeX command, a power or an index
 _NUMBER = re.compile(r"(?<![\w\\^_.{])(\d+(?:\.\d+)?)(?![\w.}]|\.\d)")
 _HAS_X = re.compile(r"(?<![\w\\])X(?!\w)")
@@ -81,3 +85,17 @@ def parse_backward(question: str) -> tuple[str, str, str] | None:
         if found:
             return kind, found.group("body"), found.group("answer")
     return None
+
+
+def sv_question(statement: str) -> str:
+    """The SV question: the teacher's declarative statement, then the ask for X."""
+    return statement.strip() + SV_ASK
+
+
+def parse_sv_question(question: str) -> str | None:
+    """The statement of an SV question built by :func:`sv_question`, else None."""
+    question = question.strip()
+    if not question.endswith(SV_ASK.strip()) or "\nThe answer to the question above is" in question:
+        return None
+    statement = question[: -len(SV_ASK.strip())].strip()
+    return statement or None

@@ -1,0 +1,71 @@
+"""The self-compare stage (SkyMath, arXiv 2310.16713): ``run_selfcompare(cfg, run_dir, index)``.
+
+The training problems are split into ``num_rounds`` sub-datasets; in round k the current model
+answers sub-dataset k, the teacher writes a self-compare sample for each wrong answer (and
+confirmation samples for a share of the right ones), and SFT on those samples gives the model of
+round k+1 (:mod:`skyray.selfcompare.rounds`). The step folder
+``runs/<run>/step-<index>-selfcompare/`` holds ``round-<k>/`` per round, then
+``samples.parquet`` (every round's samples: :class:`SyntheticSample` rows that ``skyray
+curate`` and ``skyray sft`` read unchanged), ``report.json``, ``report.md`` and the manifest.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from skyray.config import require
+from skyray.selfcompare.config import SelfCompareConfig
+
+logger = logging.getLogger("skyray.selfcompare")
+SAMPLES = "samples.parquet"
+REPORT_JSON = "report.json"
+REPORT_MD = "report.md"
+
+
+def _inputs(cfg: SelfCompareConfig, files: list[Path]) -> list[str | Path]:
+    inputs: list[str | Path] = list(files)
+    if Path(cfg.model).is_dir():
+        inputs.append(cfg.model)
+    return inputs
+
+
+def run_selfcompare(
+    cfg: SelfCompareConfig,
+    run_dir: str | Path,
+    index: int = 8,
+    address: str | None = None,
+) -> Path:
+    """The stage (skipped when finished with the same config and inputs); its folder."""
+    from skyray.runs import Step, write_json_atomic
+    from skyray.selfcompare.problems import load_problems, split_rounds
+    from skyray.selfcompare.report import build_report, render_markdown
+    from skyray.selfcompare.rounds import round_summary, run_round
+    from skyray.selfcompare.samples import read_samples, write_samples
+
+    require(bool(cfg.model), "selfcompare needs a model: pass --model (an sft step, a folder, ...)")
+    problems, files = load_problems(cfg.problems)
+    inputs = _inputs(cfg, files)
+    step = Step(Path(run_dir), index, "selfcompare")
+    if step.is_done(cfg, inputs):
+        logger.info("selfcompare: %s is done, skipping", step.path)
+        return step.path
+    step.start(reset=False)  # keep finished rounds: a rerun resumes where it stopped
+    parts = split_rounds(problems, cfg.num_rounds, cfg.split, cfg.seed, cfg.limit)
+    model, summaries, samples = cfg.model, [], []
+    for k, part in enumerate(parts, start=1):
+        result = run_round(cfg, step.path, k, part, model, address)
+        summaries.append(round_summary(result))
+        samples.extend(read_samples(result.compare / "samples.parquet"))
+        model = result.next_model
+    write_samples(samples, step.path / SAMPLES)
+    report = build_report(cfg, summaries, model)
+    write_json_atomic(step.path / REPORT_JSON, report)
+    (step.path / REPORT_MD).write_text(render_markdown(report), encoding="utf-8")
+    step.finish(
+        cfg,
+        inputs,
+        rows={"problems": sum(len(p) for p in parts), "samples": len(samples)},
+        extra={"rounds": summaries, "final_model": model, "totals": report["totals"]},
+    )
+    return step.path
