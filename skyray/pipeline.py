@@ -4,6 +4,7 @@ Step numbers are fixed so every run folder reads the same way::
 
     step-1-seeds  step-2-synth  step-3-curate  step-4-sft  step-5-eval
     step-6-sft  step-7-eval          (the optional curriculum stage 2: sft-stage2, eval-stage2)
+    step-8-selfcompare               (optional: SkyMath's self-compare rounds)
 
 Each step reads the previous one's output (seeds.parquet -> synthetic.parquet -> kept/ ->
 model/ -> report) and is skipped on rerun when it finished with the same config and inputs (see
@@ -28,6 +29,7 @@ from skyray.config import require
 from skyray.curate.config import CurateConfig
 from skyray.data.seeds import SeedsConfig
 from skyray.eval.run import EvalConfig
+from skyray.selfcompare.config import SelfCompareConfig
 from skyray.synth.config import SynthConfig
 from skyray.train.config import SFTConfig
 
@@ -40,6 +42,7 @@ STEP_NUMBERS = {
     "eval": 5,
     "sft-stage2": 6,
     "eval-stage2": 7,
+    "selfcompare": 8,
 }
 DEFAULT_STEPS = ["seeds", "synth", "curate", "sft", "eval"]
 
@@ -56,6 +59,8 @@ class PipelineConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)  # step 5
     sft_stage2: SFTConfig = field(default_factory=SFTConfig)  # step 6 (model := step-4-sft)
     eval_stage2: EvalConfig = field(default_factory=EvalConfig)  # step 7
+    # step 8 (SkyMath); model := the newest sft step, problems := the seeds, unless set
+    selfcompare: SelfCompareConfig = field(default_factory=SelfCompareConfig)
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.steps if s not in STEP_NUMBERS]
@@ -152,4 +157,8 @@ def run_pipeline(cfg: PipelineConfig, address: str | None = None) -> dict[str, P
             if not eval_cfg.training_manifest:  # guard against overlap with what was trained on
                 eval_cfg = replace(eval_cfg, training_manifest=str(sft_dir / MANIFEST))
             done[name] = run_eval(eval_cfg, run_dir, index, sft_dir / MODEL_DIR, address)
+        elif name == "selfcompare":
+            from skyray.selfcompare.run import run_pipeline_step
+
+            done[name] = run_pipeline_step(cfg.selfcompare, run_dir, index, address)
     return done

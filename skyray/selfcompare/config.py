@@ -43,7 +43,9 @@ class SelfCompareConfig:
     confirm_ratio: float = 0.0  # share of solved problems that add a confirmation sample
     train: bool = True  # SFT on each round's samples (off: samples only, one round)
     train_last_round: bool = True  # also train after the last round (its model answers nothing)
-    sft: SFTConfig = field(default_factory=SFTConfig)  # model "" = the round's answering model
+    # the SFT recipe run after each round; it trains the round's answering model (sft.model is
+    # only read when round 1 answers through an endpoint: the weights that endpoint serves)
+    sft: SFTConfig = field(default_factory=SFTConfig)
 
     def __post_init__(self) -> None:
         require(self.limit >= 0, f"limit must be >= 0, got {self.limit}")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from skyray.config import require
 from skyray.eval.generate import GenerationConfig
 from skyray.selfcompare.config import SelfCompareConfig
 from skyray.selfcompare.problems import TrainProblem
@@ -213,11 +214,13 @@ def run_round(
     if not read_manifest(compare)["rows"]["samples"]:
         logger.warning("selfcompare round %d wrote no samples: no SFT, the model carries on", k)
         return result
-    base = model if k > 1 else (cfg.sft.model or model)
-    if k == 1 and not cfg.sft.model and cfg.generation.backend == "openai":
-        raise ValueError(
-            "selfcompare answers through an endpoint: set sft.model to the weights it serves"
+    base = model
+    if k == 1 and cfg.generation.backend == "openai":  # an endpoint's name is not a checkpoint
+        require(
+            bool(cfg.sft.model),
+            "selfcompare answers through an endpoint: set sft.model to the weights it serves",
         )
+        base = cfg.sft.model
     result.sft = sft_step(cfg, round_dir, base, compare / SAMPLES, address)
     result.next_model = str(result.sft)
     return result

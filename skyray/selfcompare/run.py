@@ -69,3 +69,25 @@ def run_selfcompare(
         extra={"rounds": summaries, "final_model": model, "totals": report["totals"]},
     )
     return step.path
+
+
+def run_pipeline_step(
+    cfg: SelfCompareConfig, run_dir: Path, index: int, address: str | None = None
+) -> Path:
+    """The pipeline's ``selfcompare`` step: an empty ``model`` is the run's newest finished sft
+    step (stage 2, else stage 1), empty ``problems`` the run's seeds."""
+    import dataclasses
+
+    from skyray.pipeline import step_path
+    from skyray.runs import SUCCESS
+
+    model, problems = cfg.model, cfg.problems
+    if not model:
+        trained = [step_path(run_dir, s) for s in ("sft-stage2", "sft")]
+        done = [p for p in trained if (p / SUCCESS).is_file()]
+        require(bool(done), f"selfcompare needs a finished sft step in {run_dir} (or a model)")
+        model = str(done[0])
+    if not problems:
+        problems = [str(step_path(run_dir, "seeds"))]
+    cfg = dataclasses.replace(cfg, model=model, problems=problems)
+    return run_selfcompare(cfg, run_dir, index, address)
