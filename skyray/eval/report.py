@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from skyray.eval.php_report import php_markdown, php_summary
 from skyray.eval.sampling import sampled_metrics
 from skyray.eval.score import summarize, wilson_interval
 
@@ -81,6 +82,7 @@ def benchmark_report(
             "grader": graders[0],
             "before_hints": cell(sum(bool(r["correct_first"]) for r in hinted), len(hinted)),
             "after_hints": cell(sum(bool(r[f"correct_{graders[0]}"]) for r in hinted), len(hinted)),
+            **php_summary(hinted),
         }
     if set(graders) >= {"strict", "equiv"}:
         report["disagreements"] = [
@@ -208,6 +210,7 @@ def render_markdown(report: dict[str, Any]) -> str:
                     ]
                 ],
             )
+            out += php_markdown(h)
         if "sampling" in b:
             out += [f"## {name}: sampled metrics", ""]
             metrics = [

@@ -118,6 +118,7 @@ def prediction_rows(
                 "hint_rounds": trace.rounds if trace else 0,
                 "hint_answers": json.dumps(trace.answers) if trace else None,
                 "first_response": trace.first.text if trace and trace.first else None,
+                "hint_responses": json.dumps(trace.responses) if trace else None,
             }
         )
     return rows
@@ -162,6 +163,13 @@ def grade_rows(
         if row.get("first_response") is not None:  # before progressive hints
             first = grade(row["first_response"], str(row["gold"]), primary, timeout_s)  # type: ignore[arg-type]
             row["correct_first"] = first.correct
+        if row.get("hint_responses"):  # every progressive-hint round, graded
+            per_round = [
+                grade(text, str(row["gold"]), primary, timeout_s)  # type: ignore[arg-type]
+                for text in json.loads(row["hint_responses"])
+            ]
+            row["hint_extracted"] = json.dumps([g.extracted for g in per_round])
+            row["hint_correct"] = json.dumps([g.correct for g in per_round])
     return out
 
 
@@ -180,6 +188,9 @@ def predictions_schema(graders: list[str]):
         pa.field("hint_answers", pa.string()),
         pa.field("first_response", pa.string()),
         pa.field("correct_first", pa.bool_()),
+        pa.field("hint_responses", pa.string()),  # JSON list: the response of each PHP round
+        pa.field("hint_extracted", pa.string()),  # JSON list: each round's answer (1st grader)
+        pa.field("hint_correct", pa.string()),  # JSON list: each round's verdict (1st grader)
     ]
     for g in graders:
         extra += [pa.field(f"extracted_{g}", pa.string()), pa.field(f"correct_{g}", pa.bool_())]
