@@ -4,7 +4,7 @@ Self-compare fine-tuning and progressive-hint prompting need a model that is som
 whose answers hints can change. For a prompt in the SFT format (:func:`skyray.prompt.render_prompt`)
 about a problem it knows, the student answers by a hash of the normalised question:
 
-- ``h % 8 in (0, 1)``: a wrong final answer (the gold nudged, :func:`near_miss`);
+- ``h % 8 in (0, 1)``: a wrong final answer (the gold nudged, ``near_miss``);
 - ``h % 8 == 2``: no final answer at all (it gives up mid-way);
 - otherwise: the seed's solution and its right answer.
 
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from fractions import Fraction
 
 from skyray.records import Problem
+from skyray.synth.php import near_miss
 
 _SFT_PROMPT = re.compile(
     r"\A.*?### Instruction:\n(?P<query>.*)\n\n### Response: Let's think step by step\.?\s*\Z",
@@ -42,15 +42,6 @@ def split_hint(query: str) -> tuple[str, bool]:
     if found is None:
         return query.strip(), False
     return query[: found.start()].strip(), True
-
-
-def near_miss(gold: str) -> str:
-    """A plausible wrong answer: a number plus one, else the expression plus one."""
-    text = gold.strip().replace(",", "")
-    try:
-        return str(Fraction(text) + 1) if "/" not in text else f"{gold}+1"
-    except ValueError:
-        return f"{gold}+1"
 
 
 def _hash(text: str) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from skyray.config import require
+from skyray.synth.php import PHPSamplesConfig
 from skyray.synth.teacher import TeacherConfig
 
 EVOL_STRATEGIES = ("rewrite", "constraints", "deepen", "concretize", "reasoning")
@@ -97,6 +98,8 @@ class SynthConfig:
     keep_seed_synthetic: bool = True  # also write stage-1a samples to the output
     check_answers: bool = True  # drop responses whose answer contradicts a known gold
     coreset: CoresetConfig = field(default_factory=CoresetConfig)
+    # PHP-style twins (question + hint of earlier answers -> the solution); off by default
+    php: PHPSamplesConfig = field(default_factory=PHPSamplesConfig)
     num_workers: int = 0  # 0 = run in this process; N = N Ray actors share the tasks
     worker_num_cpus: float = 0.5
     chunk_size: int = 512  # tasks per wave (the unit of progress and of actor work)

@@ -5,7 +5,9 @@ Phases, each a deterministic task sequence cut at its target (:mod:`skyray.synth
 - ``1a``: seeds -> ``num_seed_synthetic`` seed-synthetic samples (``seed_synthetic.parquet``);
 - core-set: k-center greedy over their questions' embeddings (``coreset.json``);
 - ``1b``: the core-set problems -> ``num_normal`` normal synthetic samples;
-- ``2``: seeds of MATH levels ``hard_levels`` -> ``num_hard`` hard samples (``stage=2``).
+- ``2``: seeds of MATH levels ``hard_levels`` -> ``num_hard`` hard samples (``stage=2``);
+- optional PHP twins (``php.ratio``): question + hint of earlier answers -> the same solution
+  (:mod:`skyray.synth.php`), added after the phases.
 
 Output: ``runs/<run>/step-<index>-synth/synthetic.parquet`` (:class:`SyntheticSample` rows,
 which ``skyray curate`` reads) and ``manifest.json`` with rows, drops by reason, teacher usage
@@ -137,6 +139,7 @@ def run_synth(
     from skyray.runs import Step
     from skyray.synth.cache import ResponseCache
     from skyray.synth.coreset import select_coreset
+    from skyray.synth.php import php_samples
     from skyray.synth.tasks import TaskPlanner
 
     run_dir = Path(run_dir)
@@ -181,9 +184,13 @@ def run_synth(
             output.extend(hard.samples)
         else:
             logger.warning("synth: no seeds of levels %s: stage 2 skipped", cfg.hard_levels)
+    php = php_samples(output, cfg.php, cfg.seed) if cfg.php.ratio else []
+    output.extend(php)
     write_samples(output, step.path / OUTPUT)
     usage = engine.usage()
     rows = {"samples": len(output)} | {f"phase_{p.phase}": len(p.samples) for p in phases}
+    if php:
+        rows["php"] = len(php)
     extra = {
         "phases": {
             p.phase: {"samples": len(p.samples), "tasks": p.tasks, "drops": dict(p.drops)}
