@@ -134,7 +134,7 @@ class DeterministicTeacher:
         if found is None:
             query = sft_query(prompt)
             answer = self.student(query) if query is not None else None
-            return answer if answer is not None else self.solve(prompt)
+            return answer if answer is not None else self.solve(query or prompt)
         template, fields = found
         raw = fields.get("question", "").strip()  # newlines matter to backward questions
         question = _norm(raw)
