@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ from skyray.selfcompare.prompts import (
 )
 
 OPERATORS = {WRONG_TEMPLATE: "selfcompare", RIGHT_TEMPLATE: "selfcompare.confirm"}
+CHUNK = 1024  # teacher requests per wave (the teacher's own semaphore bounds concurrency)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(kw_only=True)
@@ -124,7 +127,10 @@ def compare_round(
     jobs = [
         (t, SyntheticSample.lineage_id(**lineage(a, t, ctx)), teacher_fields(a)) for a, t in picked
     ]
-    outs = run_sync(_ask_all(ctx, jobs)) if jobs else []
+    outs = []
+    for start in range(0, len(jobs), CHUNK):  # bounded memory, one progress line per chunk
+        outs.extend(run_sync(_ask_all(ctx, jobs[start : start + CHUNK])))
+        logger.info("selfcompare: teacher answered %d/%d requests", len(outs), len(jobs))
     samples, drops = [], Counter()
     requested = Counter(OPERATORS[t] for _, t in picked)
     for (answer, template), out in zip(picked, outs, strict=True):
