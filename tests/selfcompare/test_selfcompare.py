@@ -73,6 +73,12 @@ def test_wrong_answers_get_self_compare_samples(tmp_path, student_server, seeds_
     assert r1["samples"] == len(samples) and r1["drops"] == {}
     assert r1["teacher_tokens"]["completion"] > 0
     assert "| 1 | student | 24 |" in (path / "report.md").read_text()
+    # the samples flow through curation unchanged (answer checks, 30-gram decontamination)
+    out = tmp_path / "curated"
+    assert main(["curate", str(path / "samples.parquet"), "--out", str(out), "engine=local"]) == 0
+    kept = pq.read_table(out / "kept").to_pylist()
+    assert [k["id"] for k in kept] == [s["id"] for s in samples]
+    assert kept[0]["previous_response"] == samples[0]["previous_response"]
 
 
 def test_confirmation_samples_only_when_configured(tmp_path, student_server, seeds_file):
