@@ -10,11 +10,9 @@ It knows a set of seed problems (with their solutions) and recognises each promp
 - Xwin verification flags a fixed quarter of questions (by hash) as flawed;
 - solutions come from the seed's own solution and answer; backward (FOBAR/SV) questions are
   answered with the masked number, found by masking the known seeds the same way;
-- self-compare and confirmation prompts (:mod:`skyray.selfcompare`) are answered from the
-  correct reasoning they carry: a comparison naming the first step of the previous answer that
-  the reasoning does not contain, then the reasoning as the corrected solution;
-- the self-verification rewrite turns the masked question and its answer into a statement
-  (``... The answer to the question "Q" is A.``) that :meth:`solve` can map back to the seed;
+- self-compare and confirmation prompts (:mod:`skyray.selfcompare`) and the self-verification
+  rewrite are answered by :mod:`skyray.serve.skymath` (from the reasoning the prompt carries; an
+  SV statement :meth:`solve` maps back to the seed's masked number);
 - the SFT prompt is answered as a deterministic *student* (:mod:`skyray.serve.student`): right,
   wrong or without an answer by a hash of the problem, and swayed by progressive hints;
 - anything else is answered by symbolic computation when it is an arithmetic expression.
@@ -50,10 +48,6 @@ XWIN_FIX = " Assume all given quantities are exact."
 PREFIXES = (*REPHRASE_PREFIXES, XWIN_PREFIX, *(p for p, _ in EVOL_PHRASES.values() if p))
 SUFFIXES = (XWIN_FIX, *(s for _, s in EVOL_PHRASES.values() if s))
 _WS = re.compile(r"\s+")
-_FINAL_LINE = re.compile(r"^(?:The answer is|The correct final answer is)\b", re.I)
-_SV_STATEMENT = re.compile(
-    r'(?P<body>.*?)\s*The answer to the question "(?P<question>.*)" is (?P<answer>.+)\.\Z'
-)
 _ARITH = re.compile(r"^(?:what is|compute|evaluate|calculate)\s+([-+*/().\d\s^]+)\??$", re.I)
 
 
@@ -158,8 +152,12 @@ class DeterministicTeacher:
         if name == "xwin_correct":
             return question + XWIN_FIX
         if name in ("selfcompare", "selfconfirm"):
+            from skyray.serve.skymath import compare_reply
+
             return compare_reply(fields, confirm=name == "selfconfirm")
         if name == "sv_rewrite":
+            from skyray.serve.skymath import sv_statement
+
             return sv_statement(raw, fields.get("answer", ""))
         raise ValueError(f"no deterministic answer for template {template.version}")
 
@@ -188,7 +186,9 @@ class DeterministicTeacher:
     def solve(self, question: str) -> str:
         statement = parse_sv_question(question)
         if statement is not None:
-            found = _SV_STATEMENT.match(_norm(statement))
+            from skyray.serve.skymath import SV_STATEMENT
+
+            found = SV_STATEMENT.match(_norm(statement))
             if found:
                 masked = _norm(f"{found.group('body')} {found.group('question')}")
                 value = self.by_masked.get(strip_phrases(masked))
@@ -215,63 +215,6 @@ class DeterministicTeacher:
         if value is not None:
             return f"We compute the expression directly: it equals {value}.\nThe answer is {value}"
         return "The problem cannot be solved from the information given.\nThe answer is unknown"
-
-
-def sv_statement(masked: str, answer: str) -> str:
-    """The deterministic self-verification rewrite: the masked question's asking sentence becomes
-    a statement of the given answer."""
-    masked = _norm(masked)
-    parts = re.split(r"(?<=[.!?])\s+", masked)
-    body, asked = " ".join(parts[:-1]), parts[-1]
-    return f'{body} The answer to the question "{asked}" is {answer.strip()}.'.strip()
-
-
-def compare_reply(fields: dict[str, str], confirm: bool) -> str:
-    """A self-compare (or confirmation) reply built from the prompt's correct reasoning."""
-    from skyray.math.extract import extract_answer
-    from skyray.math.grade import gold_from_solution
-
-    reference = fields.get("reference", "")
-    gold = gold_from_solution(reference) or extract_answer(reference).answer or "unknown"
-    lines = [
-        ln
-        for ln in _clean_solution(reference).splitlines()
-        if ln.strip() and not _FINAL_LINE.match(ln.strip())
-    ]
-    body = "\n".join(lines) or f"Solving the problem gives {gold}."
-    previous = fields.get("previous_answer", "").strip()
-    if confirm:
-        head = (
-            f"Comparison: the previous answer reached {previous}, which agrees with the correct "
-            "reasoning, so its final answer is right."
-        )
-    elif previous.startswith("("):  # no final answer was extracted
-        last = (fields.get("previous_response", "").strip().splitlines() or [""])[-1]
-        head = (
-            f'Comparison: the previous answer stops at "{last[:120]}" and never reaches a final '
-            f"answer; the correct reasoning concludes with {gold}."
-        )
-    else:
-        wrong = _wrong_step(fields.get("previous_response", ""), previous, lines)
-        head = (
-            f"Comparison: the previous answer concluded {previous}, but the correct answer is "
-            f'{gold}. The error is in the step "{_norm(wrong)[:160]}", which does not follow '
-            "from the problem."
-        )
-    label = "Solution" if confirm else "Corrected solution"
-    return f"{head}\n{label}:\n{body}\nThe answer is {gold}"
-
-
-def _wrong_step(response: str, previous: str, reference: list[str]) -> str:
-    """The step to blame: the last one that states the wrong answer, else the first one the
-    correct reasoning does not contain."""
-    steps = [ln for ln in response.splitlines() if ln.strip() and not _FINAL_LINE.match(ln.strip())]
-    stating = [ln for ln in steps if previous and previous in ln]
-    if stating:
-        return stating[-1]
-    known = {_norm(ln) for ln in reference}
-    fresh = [ln for ln in steps if _norm(ln) not in known and "step by step" not in ln]
-    return fresh[0] if fresh else (steps[-1] if steps else "")
 
 
 def strip_rephrase(question: str) -> str:
