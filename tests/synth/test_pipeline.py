@@ -83,11 +83,15 @@ def test_two_stage_output_lineage_and_manifest(teacher_url, seeds_path, tmp_path
 def test_faults_at_25_percent_give_the_fault_free_output(teacher_url, seeds_path, tmp_path):
     clean = run_synth(small_cfg(teacher_url), tmp_path / "clean", 2, seeds_path)
     upstream = teacher_url.rsplit("/v1", 1)[0]
-    with FaultProxy(upstream, fault_rate=0.25, seed=7, stall_s=1.0, retry_after_s=0.05) as proxy:
+    # A stall outlasts the client's timeout by seconds, and the timeout is far above a healthy
+    # reply's latency even at load average 40, so only injected faults cost retries (a 0.5 s
+    # timeout once timed out healthy replies on a loaded machine until the retries ran out).
+    with FaultProxy(upstream, fault_rate=0.25, seed=7, stall_s=8.0, retry_after_s=0.05) as proxy:
         faulty = run_synth(
             small_cfg(
                 proxy.url + "/v1",
-                "teacher.timeout_s=0.5",
+                "teacher.timeout_s=5",
+                "teacher.max_retries=20",
                 "teacher.backoff_base_s=0.01",
                 "teacher.max_concurrency=16",
             ),
