@@ -9,6 +9,8 @@ import logging
 import sys
 
 from skyray import __version__
+from skyray.errors import SkyrayError
+from skyray.redact import install_log_redaction, redact_text
 
 COMMAND_MODULES = [  # in pipeline order, as `skyray --help` lists them
     "skyray.data.cli",  # data, seeds
@@ -47,12 +49,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:  # one line per HTTP request drowns the progress lines
         for noisy in ("httpx", "httpx2", "httpcore", "openai"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+    install_log_redaction()  # no password in a URL reaches a log line
     try:
         return int(args.func(args) or 0)
     except USER_ERRORS as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"skyray: error: {message}", file=sys.stderr)
+        print(f"skyray: error: {redact_text(str(message))}", file=sys.stderr)
         return 2
+    except SkyrayError as exc:  # a step that failed, a server that could not start
+        print(f"skyray: error: {redact_text(str(exc))}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("skyray: interrupted", file=sys.stderr)
         return 130

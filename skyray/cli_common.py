@@ -15,5 +15,10 @@ def add_stage_args(parser: argparse.ArgumentParser, default_config: str | None =
         "--address", default=None, help="Ray cluster address (default: $RAY_ADDRESS or local)"
     )
     parser.add_argument(
+        "--force",
+        action="store_true",
+        help="redo the step even when it finished with the same config and inputs",
+    )
+    parser.add_argument(
         "overrides", nargs="*", metavar="key=value", help="dotted config overrides, e.g. a.b=3"
     )

@@ -109,8 +109,10 @@ def _local_teacher(synth: SynthConfig, seeds_path: Path):
         yield
 
 
-def run_pipeline(cfg: PipelineConfig, address: str | None = None) -> dict[str, Path]:
-    """Run the configured steps; returns each step's folder."""
+def run_pipeline(
+    cfg: PipelineConfig, address: str | None = None, force: bool = False
+) -> dict[str, Path]:
+    """Run the configured steps (``force``: redo finished ones too); returns each step's folder."""
     from skyray.runs import MANIFEST, Step
 
     run_dir = Path(cfg.run_dir)
@@ -120,24 +122,24 @@ def run_pipeline(cfg: PipelineConfig, address: str | None = None) -> dict[str, P
         if name == "seeds":
             from skyray.data.seeds import run_seeds
 
-            done[name] = run_seeds(cfg.seeds, run_dir, index)
+            done[name] = run_seeds(cfg.seeds, run_dir, index, force)
         elif name == "synth":
             from skyray.data.seeds import SEEDS_FILE
             from skyray.synth.pipeline import run_synth
 
             seeds = _require_done(step_path(run_dir, "seeds"), name) / SEEDS_FILE
-            finished = Step(run_dir, index, "synth").is_done(cfg.synth, [seeds])
+            finished = not force and Step(run_dir, index, "synth").is_done(cfg.synth, [seeds])
             teacher = (
                 _local_teacher(cfg.synth, seeds) if cfg.local_teacher and not finished else None
             )
             with teacher or contextlib.nullcontext():
-                done[name] = run_synth(cfg.synth, run_dir, index, seeds, address)
+                done[name] = run_synth(cfg.synth, run_dir, index, seeds, address, force)
         elif name == "curate":
             from skyray.curate.run import run_curate
             from skyray.synth.pipeline import OUTPUT
 
             samples = _require_done(step_path(run_dir, "synth"), name) / OUTPUT
-            done[name] = run_curate(cfg.curate, run_dir, index, [samples], address)
+            done[name] = run_curate(cfg.curate, run_dir, index, [samples], address, force)
         elif name in ("sft", "sft-stage2"):
             from skyray.train.trainer import run_sft
 
@@ -146,7 +148,7 @@ def run_pipeline(cfg: PipelineConfig, address: str | None = None) -> dict[str, P
             if name == "sft-stage2":  # continue from stage 1's export
                 stage1 = _require_done(step_path(run_dir, "sft"), name)
                 sft_cfg = replace(cfg.sft_stage2, model=str(stage1))
-            done[name] = run_sft(sft_cfg, run_dir, index, kept, address)
+            done[name] = run_sft(sft_cfg, run_dir, index, kept, address, force)
         elif name in ("eval", "eval-stage2"):
             from skyray.eval.run import run_eval
             from skyray.train.trainer import MODEL_DIR
@@ -156,7 +158,7 @@ def run_pipeline(cfg: PipelineConfig, address: str | None = None) -> dict[str, P
             eval_cfg = cfg.eval if name == "eval" else cfg.eval_stage2
             if not eval_cfg.training_manifest:  # guard against overlap with what was trained on
                 eval_cfg = replace(eval_cfg, training_manifest=str(sft_dir / MANIFEST))
-            done[name] = run_eval(eval_cfg, run_dir, index, sft_dir / MODEL_DIR, address)
+            done[name] = run_eval(eval_cfg, run_dir, index, sft_dir / MODEL_DIR, address, force)
         elif name == "selfcompare":
             from skyray.selfcompare.run import run_pipeline_step
 

@@ -41,7 +41,7 @@ def _run(args) -> int:
     if args.run_dir != "runs/default":
         overrides.append(f"run_dir={args.run_dir}")
     cfg = load_config(PipelineConfig, args.config, overrides)
-    for name, path in run_pipeline(cfg, args.address).items():
+    for name, path in run_pipeline(cfg, args.address, force=args.force).items():
         rows = read_manifest(path).get("rows", {})
         counts = ", ".join(f"{k} {v}" for k, v in rows.items())
         print(f"{name:<12} {path}  ({counts})")

@@ -153,7 +153,10 @@ def read_manifest(step_dir: str | Path) -> dict[str, Any]:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temp file and rename, so readers never see half a file."""
+    """Write JSON through a temp file and rename, so readers never see half a file. Passwords
+    in URLs (a config's ``base_url``, argv) are masked: see :mod:`skyray.redact`."""
+    from skyray.redact import redact
+
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    tmp.write_text(json.dumps(redact(data), indent=2, sort_keys=True, default=str) + "\n")
     tmp.replace(path)

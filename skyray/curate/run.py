@@ -153,11 +153,13 @@ def run_curate(
     index: int,
     inputs: list[str | Path],
     address: str | None = None,
+    force: bool = False,
 ) -> Path:
-    """The curation step of a run: ``runs/<run>/step-<index>-curate/`` (skipped when done)."""
+    """The curation step of a run: ``runs/<run>/step-<index>-curate/`` (skipped when done,
+    unless ``force``)."""
     from skyray.runs import Step
 
-    return _run_step(Step(Path(run_dir), index, "curate"), cfg, inputs, address)
+    return _run_step(Step(Path(run_dir), index, "curate"), cfg, inputs, address, force)
 
 
 def curate_folder(

@@ -54,7 +54,7 @@ def _seeds(args) -> int:
     from skyray.runs import read_manifest
 
     cfg = load_config(SeedsConfig, args.config, args.overrides)
-    path = run_seeds(cfg, args.run_dir)
+    path = run_seeds(cfg, args.run_dir, force=args.force)
     manifest = read_manifest(path)
     print(f"seeds: {manifest['rows']['seeds']} problems -> {path}")
     return 0

@@ -98,12 +98,13 @@ def read_problems(path: str | Path) -> list[Problem]:
     return [Problem.from_row(r) for r in pq.read_table(path).to_pylist()]
 
 
-def run_seeds(cfg: SeedsConfig, run_dir: str | Path, index: int = 1) -> Path:
-    """The seeds step: ``runs/<run>/step-<index>-seeds/seeds.parquet`` (skipped when done)."""
+def run_seeds(cfg: SeedsConfig, run_dir: str | Path, index: int = 1, force: bool = False) -> Path:
+    """The seeds step: ``runs/<run>/step-<index>-seeds/seeds.parquet`` (skipped when done,
+    unless ``force``)."""
     from skyray.runs import Step
 
     step = Step(Path(run_dir), index, "seeds")
-    if step.is_done(cfg):
+    if not force and step.is_done(cfg):
         return step.path
     step.start(reset=True)
     seeds, counts = load_seeds(cfg)

@@ -79,7 +79,7 @@ def _run(args) -> int:
         names = [b.strip() for b in args.benchmarks.split(",") if b.strip()]
         extra.append("benchmarks=" + json.dumps(names))
     cfg = _stage_config(EvalConfig, args, extra)
-    path = run_eval(cfg, args.run_dir, args.step, args.model, args.address)
+    path = run_eval(cfg, args.run_dir, args.step, args.model, args.address, force=args.force)
     report = json.loads((path / REPORT_JSON).read_text())
     for name, bench in report["benchmarks"].items():
         for grader, summary in bench["graders"].items():

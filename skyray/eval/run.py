@@ -266,8 +266,10 @@ def run_eval(
     index: int = 5,
     model_path: str | Path | None = None,
     address: str | None = None,
+    force: bool = False,
 ) -> Path:
-    """The eval step: predictions, report and manifest under ``step-<index>-eval/``."""
+    """The eval step: predictions, report and manifest under ``step-<index>-eval/`` (skipped
+    when done with the same config and inputs, unless ``force``)."""
     from skyray.eval.contamination import check_contamination
     from skyray.eval.items import load_items
     from skyray.eval.report import build_report
@@ -280,7 +282,7 @@ def run_eval(
     require(bool(cfg.generation.model), "no model: pass --model PATH_OR_ID (generation.model)")
     step = Step(Path(run_dir), index, "eval")
     inputs = _inputs(cfg)
-    if step.is_done(cfg, inputs):
+    if not force and step.is_done(cfg, inputs):
         logger.info("%s is done (same config and inputs); skipping", step.path)
         return step.path
     step.start(reset=True)

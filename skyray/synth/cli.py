@@ -27,7 +27,9 @@ def _synth(args) -> int:
     from skyray.synth.pipeline import run_synth
 
     cfg = load_config(SynthConfig, args.config, args.overrides)
-    path = run_synth(cfg, args.run_dir, args.step, args.seeds, address=args.address)
+    path = run_synth(
+        cfg, args.run_dir, args.step, args.seeds, address=args.address, force=args.force
+    )
     manifest = read_manifest(path)
     usage = manifest["usage"]
     print(

@@ -104,6 +104,9 @@ class SynthConfig:
     worker_num_cpus: float = 0.5
     chunk_size: int = 512  # tasks per wave (the unit of progress and of actor work)
     max_task_factor: float = 4.0  # stop a stage after target * factor tasks
+    # a phase writing fewer samples than this share of its target fails the step (one line,
+    # no _SUCCESS): a broken teacher is never a finished step; 0 = only an empty phase fails
+    min_output_fraction: float = 0.5
     progress_interval_s: float = 10.0
     seed: int = 0  # task assignment (which operator for which seed)
 
@@ -114,5 +117,9 @@ class SynthConfig:
         require(all(1 <= lv <= 5 for lv in self.hard_levels), "hard_levels must be in 1..5")
         require(self.chunk_size >= 1, "chunk_size must be >= 1")
         require(self.max_task_factor >= 1, "max_task_factor must be >= 1")
+        require(
+            0 <= self.min_output_fraction <= 1,
+            f"min_output_fraction must be in [0, 1], got {self.min_output_fraction}",
+        )
         require(self.xwin_max_corrections >= 0, "xwin_max_corrections must be >= 0")
         require(self.worker_num_cpus > 0, "worker_num_cpus must be > 0")

@@ -108,6 +108,24 @@ def read_samples(path: str | Path) -> list[SyntheticSample]:
     return [SyntheticSample.from_row(r) for r in pq.read_table(path).to_pylist()]
 
 
+def check_phase(phase, target: int, cfg: SynthConfig, step_path: Path) -> None:
+    """Fail the step (no ``_SUCCESS``, partial outputs removed) when a phase wrote no sample or
+    fewer than ``min_output_fraction`` of its target; the line names the main drop reasons."""
+    from skyray.errors import StepFailedError
+
+    got = len(phase.samples)
+    if got > 0 and got >= cfg.min_output_fraction * target:
+        return
+    for name in (OUTPUT, SEED_SYNTHETIC):  # never leave a half run's samples behind
+        (step_path / name).unlink(missing_ok=True)
+    reasons = ", ".join(f"{reason} x{n}" for reason, n in phase.drops.most_common(3))
+    raise StepFailedError(
+        f"synth: phase {phase.phase} wrote {got} of {target} samples "
+        f"(min_output_fraction {cfg.min_output_fraction:g}) after {phase.tasks} tasks; "
+        f"drops: {reasons or 'none'}; {step_path} is not marked done: fix the cause and rerun"
+    )
+
+
 def _engine(cfg: SynthConfig, cache, seeds: list[Problem], cache_path: Path, address):
     from skyray.synth.runner import LocalEngine, RayEngine
 
@@ -133,8 +151,11 @@ def run_synth(
     index: int = 2,
     seeds_path: str | Path | None = None,
     address: str | None = None,
+    force: bool = False,
 ) -> Path:
-    """The synthesis step (skipped when done with the same config and seeds); its folder."""
+    """The synthesis step (skipped when done with the same config and seeds, unless
+    ``force``); its folder. Raises :class:`~skyray.errors.StepFailedError` (no ``_SUCCESS``)
+    when a phase writes fewer samples than ``min_output_fraction`` of its target."""
     from skyray.data.seeds import SEEDS_FILE, read_problems
     from skyray.runs import Step
     from skyray.synth.cache import ResponseCache
@@ -147,7 +168,7 @@ def run_synth(
     if not seeds_path.is_file():
         raise FileNotFoundError(f"seeds file not found: {seeds_path} (run `skyray seeds` first)")
     step = Step(run_dir, index, "synth")
-    if step.is_done(cfg, [seeds_path]):
+    if not force and step.is_done(cfg, [seeds_path]):
         logger.info("synth: %s is done, skipping", step.path)
         return step.path
     step.start(reset=False)  # keep cache.sqlite: a rerun resends nothing already answered
@@ -162,6 +183,7 @@ def run_synth(
     if 1 in cfg.stages and cfg.num_seed_synthetic > 0:
         first = engine.run_phase(TaskPlanner(seeds, cfg, 1, "1a"), cfg.num_seed_synthetic)
         phases.append(first)
+        check_phase(first, cfg.num_seed_synthetic, cfg, step.path)
         write_samples(first.samples, step.path / SEED_SYNTHETIC)
         if cfg.keep_seed_synthetic:
             output.extend(first.samples)
@@ -175,12 +197,14 @@ def run_synth(
             roots = {s.id: (s.seed_id, s.id) for s in first.samples}
             normal = engine.run_phase(TaskPlanner(selected, cfg, 1, "1b", roots), cfg.num_normal)
             phases.append(normal)
+            check_phase(normal, cfg.num_normal, cfg, step.path)
             output.extend(normal.samples)
     if 2 in cfg.stages and cfg.num_hard > 0:
         hard_seeds = [s for s in seeds if s.level in cfg.hard_levels]
         if hard_seeds:
             hard = engine.run_phase(TaskPlanner(hard_seeds, cfg, 2, "2"), cfg.num_hard)
             phases.append(hard)
+            check_phase(hard, cfg.num_hard, cfg, step.path)
             output.extend(hard.samples)
         else:
             logger.warning("synth: no seeds of levels %s: stage 2 skipped", cfg.hard_levels)

@@ -26,7 +26,7 @@ def _run(args) -> int:
     from skyray.train.trainer import run_sft
 
     cfg = load_config(SFTConfig, args.config, args.overrides)
-    path = run_sft(cfg, args.run_dir, args.step, args.data, address=args.address)
+    path = run_sft(cfg, args.run_dir, args.step, args.data, address=args.address, force=args.force)
     manifest = read_manifest(path)
     final = manifest.get("final_metrics", {})
     print(

@@ -88,8 +88,10 @@ def run_sft(
     index: int = 4,
     data_path: str | Path | None = None,
     address: str | None = None,
+    force: bool = False,
 ) -> Path:
-    """The sft step (skipped when finished with the same config and data); returns its folder."""
+    """The sft step (skipped when finished with the same config and data); returns its folder.
+    ``force`` redoes a finished step from scratch (its checkpoints are wiped)."""
     from ray.train import CheckpointConfig, DataConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
@@ -105,10 +107,10 @@ def run_sft(
     tokenizer_path = resolve_model(cfg.tokenizer) if cfg.tokenizer else model_path
     inputs: list[str | Path] = [data_path] + ([model_path] if Path(model_path).is_dir() else [])
     step = Step(Path(run_dir), index, "sft")
-    if step.is_done(cfg, inputs):
+    if not force and step.is_done(cfg, inputs):
         logger.info("sft: %s is done, skipping", step.path)
         return step.path
-    step.start(reset=False)  # keep ray/ so a rerun resumes from its checkpoints
+    step.start(reset=force)  # keep ray/ so a rerun resumes from its checkpoints
     run_preflight(cfg, tokenizer_path, data_path, step.path / PREFLIGHT_FILE)
 
     init_ray(address)
