@@ -18,6 +18,10 @@ later in the same process share it and differ by route prefix)::
 
 ``start_server(cfg)`` returns a :class:`RunningServer` (``.base_url``, ``.stop()``) for
 session fixtures. ``/stats`` next to ``/v1`` reports requests answered per route.
+
+A port already in use is one :class:`~skyray.errors.ServeError` before anything is announced: the
+uvicorn engine binds the socket here and hands it to its child, the Ray engine checks the port
+before starting Serve. ``api_key_env`` and the non-loopback rule: :mod:`skyray.serve.auth`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from pathlib import Path
 from typing import Literal
 
 from skyray.config import require
+from skyray.errors import ServeError
 
 logger = logging.getLogger(__name__)
 _SERVE_STATE: dict[str, int] = {}  # Serve HTTP port started by this process, and live app count
@@ -50,6 +55,9 @@ class ServeConfig:
     seed_sources: list[str] = field(default_factory=list)  # deterministic: benchmark names too
     data_dir: str = ""  # benchmark data for seed_sources ("" = $SKYRAY_DATA_DIR)
     host: str = "127.0.0.1"  # bind address; expose beyond loopback only on purpose
+    api_key_env: str = ""  # env var holding the API key clients send as Bearer ("" = no key)
+    # serve a non-loopback host without an API key (refused otherwise; logged either way)
+    allow_unauthenticated: bool = False
     port: int = 8000  # 0 = pick a free port
     app_name: str = "skyray-teacher"  # Ray Serve application name
     route_prefix: str = "/"  # Ray Serve route prefix (base URL = http://host:port<prefix>/v1)
@@ -68,6 +76,14 @@ class ServeConfig:
             require(bool(self.model_path), f"serve.model_path is required for {self.backend}")
         if self.backend == "vllm":
             require(self.engine == "ray", "the vllm backend runs on Ray Serve (engine: ray)")
+            require(
+                not self.api_key_env,
+                "serve.api_key_env is not supported by the vllm backend (Ray Serve LLM)",
+            )
+        require(
+            "=" not in self.api_key_env and not self.api_key_env.startswith("sk-"),
+            "serve.api_key_env names an environment variable, not the key itself",
+        )
         if self.backend == "deterministic":
             require(
                 bool(self.seeds_path or self.seed_sources),
@@ -88,6 +104,7 @@ class RunningServer:
     base_url: str  # ".../v1", ready for the openai SDK
     cfg: ServeConfig
     process: subprocess.Popen | None = None
+    api_key: str | None = None  # what clients send as Bearer (None = no key needed)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -110,10 +127,15 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def start_server(cfg: ServeConfig, address: str | None = None) -> RunningServer:
     """Start the server ``cfg`` describes and wait until ``/v1/models`` answers."""
+    from skyray.serve.auth import api_key, check_exposure, key_digest
+
+    key = api_key(cfg.api_key_env)
+    check_exposure(cfg.host, cfg.port, key, cfg.allow_unauthenticated)
     if cfg.engine == "uvicorn":
-        server = _start_uvicorn(cfg)
+        server = _start_uvicorn(cfg, key_digest(key))
     else:
-        server = _start_ray(cfg, address)
+        server = _start_ray(cfg, address, key_digest(key))
+    server.api_key = key
     _wait_ready(server, cfg.startup_timeout_s)
     return server
 
@@ -128,17 +150,45 @@ def running_server(cfg: ServeConfig, address: str | None = None) -> Iterator[str
         server.stop()
 
 
-def _start_uvicorn(cfg: ServeConfig) -> RunningServer:
-    port = cfg.port or free_port(cfg.host)
-    spec = json.dumps(asdict(cfg) | {"port": port})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "skyray.serve.uvicorn_main", spec],
-        stdin=subprocess.DEVNULL,
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (0 = a free port); a port in use is a ServeError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn and Serve do
+    try:
+        sock.bind((host.strip("[]"), port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ServeError(
+            f"serve: cannot listen on {host}:{port}: {exc.strerror or exc} "
+            "(another server holds the port? choose another port=, or port=0 for a free one)"
+        ) from None
+    return sock
+
+
+def _start_uvicorn(cfg: ServeConfig, key_sha256: str | None) -> RunningServer:
+    # bind here, then hand the socket to the child: a busy port fails before anything is
+    # announced, and no other server can take the port between the check and the bind
+    sock = bind_socket(cfg.host, cfg.port)
+    port = int(sock.getsockname()[1])
+    spec = json.dumps(
+        {"config": asdict(cfg) | {"port": port}, "fd": sock.fileno(), "key_sha256": key_sha256}
     )
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "skyray.serve.uvicorn_main", spec],
+            stdin=subprocess.DEVNULL,
+            pass_fds=(sock.fileno(),),
+        )
+    finally:
+        sock.close()  # the child holds its own copy
     return RunningServer(f"http://{cfg.host}:{port}/v1", cfg, process)
 
 
-def _start_ray(cfg: ServeConfig, address: str | None) -> RunningServer:
+def _start_ray(cfg: ServeConfig, address: str | None, key_sha256: str | None) -> RunningServer:
+    if "port" not in _SERVE_STATE and cfg.port:
+        bind_socket(cfg.host, cfg.port).close()  # busy: one line before Ray even starts
     from ray import serve
 
     from skyray.cluster import init_ray
@@ -146,7 +196,12 @@ def _start_ray(cfg: ServeConfig, address: str | None) -> RunningServer:
     init_ray(address=address)
     if "port" not in _SERVE_STATE:
         port = cfg.port or free_port(cfg.host)
-        serve.start(http_options={"host": cfg.host, "port": port})
+        try:
+            serve.start(http_options={"host": cfg.host, "port": port})
+        except Exception as exc:  # Serve's own start-up errors, as one line
+            raise ServeError(
+                f"serve: Ray Serve did not start on {cfg.host}:{port}: {exc}"
+            ) from None
         _SERVE_STATE.update(port=port, apps=0)
     elif cfg.port and cfg.port != _SERVE_STATE["port"]:
         logger.warning("Ray Serve already listens on port %s; using it", _SERVE_STATE["port"])
@@ -157,7 +212,7 @@ def _start_ray(cfg: ServeConfig, address: str | None) -> RunningServer:
     else:
         from skyray.serve.app import serve_deployment
 
-        app = serve_deployment(cfg)
+        app = serve_deployment(cfg, key_sha256)
     serve.run(app, name=cfg.app_name, route_prefix=cfg.route_prefix, blocking=False)
     _SERVE_STATE["apps"] += 1
     prefix = cfg.route_prefix.rstrip("/")
@@ -179,11 +234,15 @@ def _wait_ready(server: RunningServer, timeout_s: float) -> None:
 
     deadline = time.monotonic() + timeout_s
     last = ""
+    headers = {"Authorization": f"Bearer {server.api_key}"} if server.api_key else {}
     while time.monotonic() < deadline:
         if server.process is not None and server.process.poll() is not None:
-            raise RuntimeError(f"server process exited with code {server.process.returncode}")
+            raise ServeError(
+                f"serve: the server process exited with code {server.process.returncode} "
+                "before answering (its error is above)"
+            )
         try:
-            resp = httpx.get(server.base_url + "/models", timeout=5.0)
+            resp = httpx.get(server.base_url + "/models", headers=headers, timeout=5.0)
             if resp.status_code == 200:
                 return
             last = f"HTTP {resp.status_code}"
@@ -191,4 +250,4 @@ def _wait_ready(server: RunningServer, timeout_s: float) -> None:
             last = type(exc).__name__
         time.sleep(0.2)
     server.stop()
-    raise TimeoutError(f"server at {server.base_url} not ready after {timeout_s:.0f} s ({last})")
+    raise ServeError(f"serve: {server.base_url} not ready after {timeout_s:.0f} s ({last})")

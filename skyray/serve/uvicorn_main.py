@@ -1,9 +1,11 @@
 """Child-process entry of the ``uvicorn`` engine: ``python -m skyray.serve.uvicorn_main '<json>'``
-where the JSON is a :class:`~skyray.serve.server.ServeConfig`."""
+where the JSON holds ``config`` (a :class:`~skyray.serve.server.ServeConfig`), ``fd`` (the
+listening socket the parent bound and passed down) and ``key_sha256`` (None = no API key)."""
 
 from __future__ import annotations
 
 import json
+import socket
 import sys
 
 
@@ -15,9 +17,14 @@ def main(spec: str) -> None:
     from skyray.serve.backends import make_backend
     from skyray.serve.server import ServeConfig
 
-    cfg = from_dict(ServeConfig, json.loads(spec))
-    app = build_asgi_app(make_backend(cfg), blocking=cfg.backend != "deterministic")
-    uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="warning", access_log=False)
+    data = json.loads(spec)
+    cfg = from_dict(ServeConfig, data["config"])
+    app = build_asgi_app(
+        make_backend(cfg), blocking=cfg.backend != "deterministic", key_sha256=data["key_sha256"]
+    )
+    sock = socket.socket(fileno=data["fd"])  # already bound and listening
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 if __name__ == "__main__":
