@@ -84,6 +84,12 @@ def _run(args) -> int:
     for name, bench in report["benchmarks"].items():
         for grader, summary in bench["graders"].items():
             print(format_table(summary, f"{name} ({grader} grader)"))
+    rows = json.loads((path / "manifest.json").read_text())["rows"]
+    if rows.get("generation_errors"):
+        print(
+            f"generation errors: {rows['generation_errors']} of {rows['predictions']} rows "
+            "(kept as error rows, graded wrong; reasons in the report)"
+        )
     print(f"report: {path / REPORT_MD}")
     return 0
 

@@ -81,16 +81,23 @@ class OpenAIGenerator:
                 resp = self.client.chat.completions.create(
                     messages=[{"role": "user", "content": req.prompt}], **self._params(req)
                 )
-                choice = resp.choices[0]
-                text = choice.message.content or ""
             else:
                 resp = self.client.completions.create(prompt=req.prompt, **self._params(req))
-                choice = resp.choices[0]
-                text = choice.text or ""
         except self._openai.APIStatusError as exc:
             return GenResult(req.key, error=f"api: HTTP {exc.status_code}: {_short(exc)}")
         except self._openai.APIError as exc:
             return GenResult(req.key, error=f"api: {type(exc).__name__}: {_short(exc)}")
+        except (ValueError, TypeError) as exc:  # a 200 whose body is not JSON / not a completion
+            return GenResult(req.key, error=f"api: bad-response: {type(exc).__name__}")
+        # a 200 that is not a completion (HTML, "choices": [], null content) is an error row
+        choices = getattr(resp, "choices", None)
+        if not isinstance(choices, list) or not choices:
+            return GenResult(req.key, error="api: bad-response: no choices in the reply")
+        choice = choices[0]
+        chat = self.cfg.openai.api == "chat"
+        text = getattr(choice.message, "content", None) if chat else getattr(choice, "text", None)
+        if not isinstance(text, str):
+            return GenResult(req.key, error="api: bad-response: the choice holds no text")
         usage = getattr(resp, "usage", None)
         return GenResult(
             req.key,
