@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import importlib
 import json
+import math
 import types
 import typing
 from pathlib import Path
@@ -227,3 +228,12 @@ def require(condition: bool, message: str) -> None:
     """Raise ``ValueError(message)`` unless ``condition``: for ``__post_init__`` validation."""
     if not condition:
         raise ValueError(message)
+
+
+def require_seconds(value: float, name: str, maximum: float = 3600.0) -> None:
+    """A duration in seconds: finite, > 0 and at most ``maximum`` (``inf``, ``nan`` and ``1e300``
+    would overflow the timers that enforce it)."""
+    require(
+        math.isfinite(value) and 0 < value <= maximum,
+        f"{name} must be a number of seconds in (0, {maximum:g}], got {value}",
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from skyray.config import require
+from skyray.config import require, require_seconds
 
 # the short names for the default decontamination sets
 BENCHMARK_ALIASES = {"gsm8k": "gsm8k-test", "math": "math-test"}
@@ -36,7 +36,7 @@ class FormatConfig:
             self.grader in ("equiv", "strict"),
             f"format.grader must be equiv or strict, got {self.grader!r}",
         )
-        require(self.grader_timeout_s > 0, "format.grader_timeout_s must be > 0")
+        require_seconds(self.grader_timeout_s, "format.grader_timeout_s")
 
 
 @dataclass(kw_only=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skyray.config import require
+from skyray.config import require, require_seconds
 from skyray.eval.distractors import DistractorConfig
 from skyray.eval.generate import GenerationConfig, GenRequest, GenResult, Throughput
 from skyray.eval.hints import HintConfig, HintTrace
@@ -61,7 +61,7 @@ class EvalConfig:
         require(bool(self.graders), "graders must not be empty")
         bad = [g for g in self.graders if g not in GRADER_MODES]
         require(not bad, f"unknown graders {bad}; choose from {GRADER_MODES}")
-        require(self.grade_timeout_s > 0, "grade_timeout_s must be > 0")
+        require_seconds(self.grade_timeout_s, "grade_timeout_s")
         require(self.grade_workers >= 0, "grade_workers must be >= 0")
         require(self.chunk_size >= 1, "chunk_size must be >= 1")
         require(

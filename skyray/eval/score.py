@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from skyray.config import require
+from skyray.config import require, require_seconds
 from skyray.jsonl import iter_jsonl
 from skyray.math.grade import GRADER_MODES, gold_from_solution, grade
 
@@ -30,23 +30,50 @@ class ScoreConfig:
             self.grader in GRADER_MODES,
             f"grader must be one of {GRADER_MODES}, got {self.grader!r}",
         )
-        require(self.timeout_s > 0, f"timeout_s must be > 0, got {self.timeout_s}")
+        require_seconds(self.timeout_s, "timeout_s")
 
 
 class PredictionFileError(ValueError):
     """A predictions file that cannot be scored (names the file and line)."""
 
 
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a list" if isinstance(value, list) else "an object"
+
+
 def read_predictions(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Rows of a predictions JSONL, each checked for ``id``, ``response`` and a gold answer
-    (``gold``, or ``solution`` to extract it from)."""
+    """Rows of a predictions JSONL, each checked for ``id``, ``response`` (text, or null for a
+    failed generation) and a gold answer (``gold``, or ``solution`` to extract it from).
+
+    An empty file, and two rows for the same prediction (``id``, with ``benchmark`` and
+    ``sample_index`` when present), are refused: either would silently change the accuracy."""
     path = Path(path)
     if not path.is_file():
         raise PredictionFileError(f"predictions file not found: {path}")
+    seen: dict[tuple, str] = {}
     for where, row in iter_jsonl(path, PredictionFileError):
         for key in ("id", "response"):
             if key not in row:
                 raise PredictionFileError(f"{where}: missing field {key!r}")
+        if row["id"] is None or isinstance(row["id"], (bool, list, dict)):
+            raise PredictionFileError(f"{where}: 'id' must be a string or number")
+        response = row["response"]
+        if response is not None and not isinstance(response, str):
+            raise PredictionFileError(
+                f"{where}: 'response' must be a string, got {_json_type(response)} "
+                f"({json.dumps(response)[:40]})"
+            )
+        key = (row.get("benchmark"), str(row["id"]), row.get("sample_index"))
+        if key in seen:
+            raise PredictionFileError(
+                f"{where}: duplicate prediction for id {str(row['id'])!r} (first at "
+                f"{seen[key]}); give one row per id (several samples differ by sample_index)"
+            )
+        seen[key] = f"line {where.rsplit(':', 1)[1]}"
         if row.get("gold") is None:
             if not row.get("solution"):
                 raise PredictionFileError(f"{where}: needs 'gold' or 'solution'")
@@ -55,6 +82,22 @@ def read_predictions(path: str | Path) -> Iterator[dict[str, Any]]:
                 raise PredictionFileError(f"{where}: no gold answer found in 'solution'")
             row["gold"] = gold
         yield row
+    if not seen:
+        raise PredictionFileError(f"{path}: no prediction rows (the file is empty)")
+
+
+def write_scored(rows: list[dict[str, Any]], out: Path) -> None:
+    """Rows as JSONL through a temp file: a failed write leaves neither half a file nor a stray
+    ``.tmp``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def score_rows(rows: Iterable[dict[str, Any]], cfg: ScoreConfig) -> Iterator[dict[str, Any]]:
@@ -133,15 +176,11 @@ def format_table(summary: dict[str, Any], title: str = "") -> str:
 
 def score_file(path: str | Path, cfg: ScoreConfig, out: str | Path | None = None) -> dict[str, Any]:
     """Score a predictions JSONL; write scored rows to ``out`` (JSONL) when given."""
+    if out is not None and Path(out).is_dir():  # checked before any (slow) grading
+        raise ValueError(f"--out {out} is a folder; give the path of the scored JSONL file")
     scored = list(score_rows(read_predictions(path), cfg))
     if out is not None:
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(out.suffix + ".tmp")
-        with tmp.open("w", encoding="utf-8") as handle:
-            for row in scored:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        tmp.replace(out)
+        write_scored(scored, Path(out))
     summary = summarize(scored)
     summary["grader"] = cfg.grader
     summary["benchmark"] = cfg.benchmark
