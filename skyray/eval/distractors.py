@@ -58,7 +58,7 @@ class DistractorConfig:
     max_distractors: int = 5  # variants with k = 1..max_distractors (the paper: 5)
     seed: int = 0  # same seed -> same sentences and positions
     generator: str = "template"  # "template" or "teacher" (see module docstring)
-    limit: int = 0  # first N problems of the source (0 = all)
+    limit: int | None = None  # first N (>= 1) problems of the source (null = all)
     teacher_base_url: str = "http://127.0.0.1:8000/v1"  # generator=teacher: OpenAI endpoint
     teacher_model: str = "deterministic"  # served model name
     teacher_api_key_env: str = "OPENAI_API_KEY"  # env var holding the key (never the key)
@@ -67,7 +67,10 @@ class DistractorConfig:
     def __post_init__(self) -> None:
         require(1 <= self.max_distractors <= len(TEMPLATES), "max_distractors must be in 1..15")
         require(self.generator in ("template", "teacher"), "generator must be template|teacher")
-        require(self.limit >= 0, "limit must be >= 0")
+        require(
+            self.limit is None or self.limit >= 1,
+            f"limit must be >= 1 (first N problems), or null for all; got {self.limit}",
+        )
 
 
 @dataclass
@@ -182,7 +185,7 @@ def build_distractor_set(
 
     ``teacher`` maps ``[(problem, prompt)]`` to reply texts (one per problem); without it, or
     where a reply yields too few valid sentences, template sentences fill in (counted)."""
-    if cfg.limit:
+    if cfg.limit is not None:
         problems = problems[: cfg.limit]
     if teacher is None and cfg.generator == "teacher":
         teacher = openai_teacher(cfg)

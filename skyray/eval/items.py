@@ -87,9 +87,9 @@ def load_jsonl_problems(path: str | Path) -> list[Problem]:
 
 
 def load_items(
-    names: list[str], data_dir: str | None = None, limit: int = 0, distractors=None
+    names: list[str], data_dir: str | None = None, limit: int | None = None, distractors=None
 ) -> list[EvalItem]:
-    """Items of every named benchmark (first ``limit`` problems of each when > 0)."""
+    """Items of every named benchmark (first ``limit`` problems of each; None = all)."""
     from skyray.data.benchmarks import load_benchmark
     from skyray.eval.distractors import DistractorConfig, build_distractor_set
 
@@ -99,7 +99,7 @@ def load_items(
         if name == DISTRACTOR_SET:
             dcfg = distractors or DistractorConfig()
             source = load_benchmark(dcfg.source, data_dir or None)
-            if limit:
+            if limit is not None:
                 source = source[:limit]
             variants, _ = build_distractor_set(source, dcfg)
             items += [EvalItem(v.problem, name, v.num_distractors) for v in variants]
@@ -110,7 +110,7 @@ def load_items(
         else:
             problems = load_benchmark(name, data_dir or None)
             bench = name
-        if limit:
+        if limit is not None:
             problems = problems[:limit]
         items += [EvalItem(p, bench) for p in problems]
     return items

@@ -40,7 +40,7 @@ class EvalConfig:
     benchmarks: list[str] = field(default_factory=lambda: ["gsm8k-test", "math-test"])  # names,
     # aliases (gsm8k, math), gsm8k-distractors, or JSONL paths with problem + answer
     data_dir: str = ""  # benchmark data directory ("" = $SKYRAY_DATA_DIR)
-    limit: int = 0  # first N problems of each benchmark (0 = all)
+    limit: int | None = None  # first N (>= 1) problems of each benchmark (null = all)
     graders: list[str] = field(default_factory=lambda: ["strict", "equiv"])  # first = primary
     grade_timeout_s: float = 2.0  # limit per symbolic comparison
     grade_workers: int = 1  # grading processes (1 = in-process; 0 = one per CPU, at most 8)
@@ -57,7 +57,10 @@ class EvalConfig:
         require(bool(self.benchmarks), "benchmarks must name at least one benchmark")
         for name in self.benchmarks:
             check_benchmark_name(name)
-        require(self.limit >= 0, f"limit must be >= 0, got {self.limit}")
+        require(
+            self.limit is None or self.limit >= 1,
+            f"limit must be >= 1 (first N problems), or null for all; got {self.limit}",
+        )
         require(bool(self.graders), "graders must not be empty")
         bad = [g for g in self.graders if g not in GRADER_MODES]
         require(not bad, f"unknown graders {bad}; choose from {GRADER_MODES}")

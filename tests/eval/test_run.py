@@ -130,8 +130,9 @@ def test_cli_run_and_user_errors(tmp_path, tiny_model_dir, own_jsonl, data_dir, 
         == 2
     )
     assert "unknown benchmark 'nope'" in capsys.readouterr().err
-    assert main(["eval", "run", "--run-dir", str(tmp_path), "limit=-1"]) == 2
-    assert "limit must be >= 0" in capsys.readouterr().err
+    for bad in ("limit=-1", "limit=0"):  # "first 0 problems" is a mistake, not "all"
+        assert main(["eval", "run", "--run-dir", str(tmp_path), bad]) == 2
+        assert "limit must be >= 1 (first N problems), or null for all" in capsys.readouterr().err
     assert main(["eval", "run", "--benchmarks", "gsm8k", "--run-dir", str(tmp_path)]) == 2
     assert "--model" in capsys.readouterr().err
 

@@ -77,3 +77,24 @@ def test_response_of_the_wrong_type_is_named(tmp_path):
     nulls = write(tmp_path / "nulls.jsonl", [{**GOOD, "response": None}])  # a failed generation
     proc = score(nulls, "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["no_answer"] == 1
+
+
+def test_eval_limit_zero_is_an_error_and_null_means_all(tmp_path):
+    from skyray.config import load_config
+    from skyray.eval.items import load_items
+    from skyray.eval.run import EvalConfig
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "skyray.cli", "eval", "run", "--model", "m", "--benchmarks",
+         "gsm8k", "--run-dir", str(tmp_path), "limit=0"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert one_line(proc) == (
+        "skyray: error: limit must be >= 1 (first N problems), or null for all; got 0"
+    )
+    assert not (tmp_path / "step-5-eval").exists()
+    jsonl = tmp_path / "items.jsonl"
+    write(jsonl, [{"problem": f"{i} + 1?", "answer": str(i + 1)} for i in range(3)])
+    assert load_config(EvalConfig, None, ["limit=null"]).limit is None
+    assert len(load_items([str(jsonl)], limit=None)) == 3
+    assert len(load_items([str(jsonl)], limit=2)) == 2
