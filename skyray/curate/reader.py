@@ -1,10 +1,12 @@
 """Input planning and chunk reading for curation.
 
-Inputs (JSONL or Parquet files, or folders of them) are checked up front (missing files, wrong
-schema, all-empty input: one clear error before any work starts) and cut into chunks: byte
-ranges of a JSONL file, row groups of a Parquet file. Every row gets a position ``_pos`` =
-``file_index << 40 | offset`` (the byte offset of its line, or its row number), so its identity
-and order do not depend on how the input was cut or how many workers read it.
+Inputs (JSONL, gzip-compressed JSONL or Parquet files, or folders of them) are checked up front
+(missing files, wrong schema, all-empty input: one clear error before any work starts) and cut
+into chunks: byte ranges of a JSONL file, row groups of a Parquet file, a ``.jsonl.gz`` whole.
+Every row gets a position ``_pos`` = ``file_index << 40 | offset`` (the byte offset of its line,
+uncompressed, or its row number), so its identity and order do not depend on how the input was
+cut or how many workers read it. Other files inside a folder are listed as skipped (the report
+and the log), never silently passed over; the output folder itself is never read as input.
 
 Row-level problems (bad UTF-8, bad JSON, a null or non-string question/response) never stop the
 run: the row comes back as a drop with a reason and a detail.
@@ -12,8 +14,10 @@ run: the row comes back as a drop with a reason and a detail.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +27,8 @@ from skyray.curate.checks import check_fields
 logger = logging.getLogger(__name__)
 REQUIRED = ("id", "question", "response")
 POS_BITS = 40  # offsets up to 1 TiB per file; up to 2**23 input files
-SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+KINDS = {".jsonl": "jsonl", ".jsonl.gz": "jsonl.gz", ".parquet": "parquet"}  # name ending -> kind
+WHOLE_FILE = 1 << POS_BITS  # chunk end of a compressed file (read whole, by one worker)
 SYNTH_OUTPUT = "synthetic.parquet"  # what skyray.synth writes into its step folder
 
 
@@ -32,7 +37,7 @@ class Chunk:
     index: int  # chunk number, names the output shards
     file_index: int  # position of the file among the inputs
     path: str
-    kind: str  # "jsonl" or "parquet"
+    kind: str  # "jsonl", "jsonl.gz" or "parquet"
     start: int  # JSONL: byte offset; Parquet: first row group
     end: int  # JSONL: byte end (exclusive); Parquet: row group end (exclusive)
 
@@ -45,29 +50,50 @@ class Plan:
     files: list[str]
     chunks: list[Chunk]
     empty_files: list[str]
+    skipped_files: list[str]  # files inside input folders that are not a supported type
 
 
-def expand_inputs(inputs: list[str | Path]) -> list[Path]:
-    """Files named, plus the JSONL/Parquet files inside named folders (sorted); a synthesis
-    step folder contributes its `synthetic.parquet` only."""
+def kind_of(path: Path) -> str | None:
+    """The input kind a file name says (None: not a supported input)."""
+    name = path.name.lower()
+    return next((kind for end, kind in KINDS.items() if name.endswith(end)), None)
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    return folder is not None and path.resolve().is_relative_to(folder.resolve())
+
+
+def expand_inputs(
+    inputs: list[str | Path], exclude: str | Path | None = None, skipped: list[str] | None = None
+) -> list[Path]:
+    """Files named, plus the supported files inside named folders (sorted); a synthesis step
+    folder contributes its `synthetic.parquet` only. ``exclude`` (the output folder) is never
+    read, and naming a path inside it is an error; other files found in folders are appended
+    to ``skipped``."""
+    exclude = Path(exclude) if exclude is not None else None
     files: list[Path] = []
     for item in inputs:
         path = Path(item)
+        if path.exists() and _inside(path, exclude):
+            raise ValueError(f"input {path} is inside the output folder {exclude}")
         if path.is_dir():
             if (path / SYNTH_OUTPUT).is_file():  # a synthesis step folder: its samples only
                 files.append(path / SYNTH_OUTPUT)
                 continue
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix in SUFFIXES and p.is_file() and ".tmp" not in p.suffixes
-            )
+            found, others = _scan_folder(path, exclude)
+            if skipped is not None:
+                skipped.extend(others)
             if not found:
-                raise FileNotFoundError(f"input folder {path} holds no .jsonl or .parquet files")
+                raise FileNotFoundError(
+                    f"input folder {path} holds no .jsonl, .jsonl.gz or .parquet files"
+                    + (f" (skipped: {', '.join(others[:5])})" if others else "")
+                )
             files.extend(found)
         elif path.is_file():
-            if path.suffix not in SUFFIXES:
-                raise ValueError(f"input {path}: unsupported file type (use .jsonl or .parquet)")
+            if kind_of(path) is None:
+                raise ValueError(
+                    f"input {path}: unsupported file type (use .jsonl, .jsonl.gz or .parquet)"
+                )
             files.append(path)
         else:
             raise FileNotFoundError(f"input not found: {path}")
@@ -76,23 +102,49 @@ def expand_inputs(inputs: list[str | Path]) -> list[Path]:
     return files
 
 
-def _check_jsonl_header(path: Path) -> None:
-    """The first parseable row must carry the required columns (catches a wrong file early)."""
-    with path.open("rb") as handle:
-        for raw in handle:
-            if not raw.strip():
-                continue
-            try:
-                row = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                return  # a bad first line is a counted drop, not a schema verdict
-            if isinstance(row, dict):
-                missing = [c for c in REQUIRED if c not in row]
-                if missing:
-                    raise ValueError(
-                        f"input {path}: rows lack column(s) {missing} (found {sorted(row)[:12]})"
-                    )
-            return
+def _scan_folder(folder: Path, exclude: Path | None) -> tuple[list[Path], list[str]]:
+    """(supported files, other files) under ``folder``, minus ``exclude`` and temp files."""
+    found: list[Path] = []
+    others: list[str] = []
+    for p in sorted(folder.rglob("*")):
+        if not p.is_file() or _inside(p, exclude) or ".tmp" in p.suffixes:
+            continue
+        if kind_of(p):
+            found.append(p)
+        else:
+            others.append(str(p))
+    return found, others
+
+
+def _open(path: Path, kind: str):
+    return gzip.open(path, "rb") if kind == "jsonl.gz" else path.open("rb")
+
+
+def _check_jsonl_header(path: Path, kind: str = "jsonl") -> bool:
+    """The first parseable row must carry the required columns (catches a wrong file early);
+    False when the file holds no non-blank line."""
+    try:
+        with _open(path, kind) as handle:
+            for raw in handle:
+                if raw.strip():
+                    _check_first_row(path, raw)
+                    return True
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"input {path}: not a readable gzip file ({exc})") from None
+    return False
+
+
+def _check_first_row(path: Path, raw: bytes) -> None:
+    try:
+        row = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return  # a bad first line is a counted drop, not a schema verdict
+    if isinstance(row, dict):
+        missing = [c for c in REQUIRED if c not in row]
+        if missing:
+            raise ValueError(
+                f"input {path}: rows lack column(s) {missing} (found {sorted(row)[:12]})"
+            )
 
 
 def _check_parquet(path: Path) -> int:
@@ -117,18 +169,27 @@ def _check_parquet(path: Path) -> int:
     return meta.metadata.num_rows
 
 
-def plan_inputs(inputs: list[str | Path], chunk_bytes: int) -> Plan:
-    """Check every input and cut it into chunks of about ``chunk_bytes``."""
+def plan_inputs(
+    inputs: list[str | Path], chunk_bytes: int, exclude: str | Path | None = None
+) -> Plan:
+    """Check every input and cut it into chunks of about ``chunk_bytes`` (``exclude``: the
+    output folder, never read)."""
     import pyarrow.parquet as pq
 
-    files = expand_inputs(inputs)
+    skipped: list[str] = []
+    files = expand_inputs(inputs, exclude, skipped)
     if len(files) >= 1 << (63 - POS_BITS):
         raise ValueError(f"too many input files ({len(files)})")
     chunks: list[Chunk] = []
     empty: list[str] = []
     for file_index, path in enumerate(files):
-        kind = SUFFIXES[path.suffix]
-        if kind == "jsonl":
+        kind = kind_of(path)
+        if kind == "jsonl.gz":
+            if not _check_jsonl_header(path, kind):
+                empty.append(str(path))
+                continue
+            chunks.append(Chunk(len(chunks), file_index, str(path), kind, 0, WHOLE_FILE))
+        elif kind == "jsonl":
             size = path.stat().st_size
             if size == 0:
                 empty.append(str(path))
@@ -154,9 +215,15 @@ def plan_inputs(inputs: list[str | Path], chunk_bytes: int) -> Plan:
                 )
     for path in empty:
         logger.warning("input %s is empty", path)
+    if skipped:
+        logger.warning(
+            "curate: skipped %d file(s) that are not .jsonl, .jsonl.gz or .parquet: %s",
+            len(skipped),
+            ", ".join(skipped),
+        )
     if not chunks:
         raise ValueError(f"every input is empty: {', '.join(empty)}")
-    return Plan([str(f) for f in files], chunks, empty)
+    return Plan([str(f) for f in files], chunks, empty, skipped)
 
 
 @dataclass
@@ -168,7 +235,7 @@ class ChunkRows:
 
 
 def read_chunk(chunk: Chunk) -> ChunkRows:
-    if chunk.kind == "jsonl":
+    if chunk.kind in ("jsonl", "jsonl.gz"):
         return _read_jsonl(chunk)
     return _read_parquet(chunk)
 
@@ -178,7 +245,7 @@ def _read_jsonl(chunk: Chunk) -> ChunkRows:
     name = Path(chunk.path).name
     rows: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
-    with open(chunk.path, "rb") as handle:
+    with _open(Path(chunk.path), chunk.kind) as handle:
         if chunk.start > 0:
             handle.seek(chunk.start - 1)
             if handle.read(1) != b"\n":
@@ -187,7 +254,13 @@ def _read_jsonl(chunk: Chunk) -> ChunkRows:
             offset = handle.tell()
             if offset >= chunk.end:
                 break
-            raw = handle.readline()
+            try:
+                raw = handle.readline()
+            except (OSError, EOFError, zlib.error) as exc:  # a corrupt or cut .gz
+                where = f"{name}@{offset}"
+                detail = f"{where}: compressed stream unreadable from here ({exc})"
+                dropped.append(_drop(base | offset, where, "parse:bad-gzip", detail))
+                break
             if not raw:
                 break
             if not raw.strip():

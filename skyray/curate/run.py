@@ -74,6 +74,13 @@ def curate(
     from skyray.runs import write_json_atomic
 
     out = Path(out_dir)
+    check_out_dir(out)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    t0 = time.perf_counter()  # inputs are checked before the previous outputs are removed
+    plan = plan_inputs(inputs, max(1, int(cfg.chunk_mb * 2**20)), exclude=out)
+    timings["plan"] = time.perf_counter() - t0
+
     out.mkdir(parents=True, exist_ok=True)
     for name in ("kept", "dropped", WORK, REPORT):
         target = out / name
@@ -82,12 +89,6 @@ def curate(
         elif target.exists():
             target.unlink()
     work = out / WORK
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-
-    t0 = time.perf_counter()
-    plan = plan_inputs(inputs, max(1, int(cfg.chunk_mb * 2**20)))
-    timings["plan"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     index = build_index(cfg)
     timings["decontam_index"] = time.perf_counter() - t0
@@ -122,6 +123,7 @@ def curate(
         "engine": engine.name,
         "inputs": plan.files,
         "empty_inputs": plan.empty_files,
+        "skipped_inputs": plan.skipped_files,  # in input folders, not a supported type
         "chunks": len(plan.chunks),
         "rows": {"in": total, "kept": kept, "dropped": total - kept},
         "reasons": dict(sorted(reasons.items())),
@@ -173,16 +175,43 @@ def curate_folder(
     return _run_step(_FolderStep(Path(out_dir)), cfg, inputs, address, force)
 
 
+def check_out_dir(out: Path) -> None:
+    """``--out`` must be a folder (or not exist yet)."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is an existing file; give a folder for the curated output")
+
+
+def fingerprint_inputs(inputs: list[str | Path], out: Path) -> list[str | Path]:
+    """What the step's fingerprint hashes: the inputs, except that a folder holding ``out``
+    stands for its files outside ``out`` (the step's own outputs never change its identity)."""
+    from skyray.curate.reader import expand_inputs
+
+    resolved = out.resolve()
+    fp: list[str | Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir() and resolved.is_relative_to(path.resolve()):
+            fp.extend(expand_inputs([path], exclude=out))
+        else:
+            fp.append(item)
+    return fp
+
+
 def _run_step(
     step, cfg: CurateConfig, inputs: list[str | Path], address: str | None, force: bool = False
 ) -> Path:
-    if not force and step.is_done(cfg, inputs):
+    from skyray.curate.reader import expand_inputs
+
+    check_out_dir(step.path)
+    expand_inputs(inputs, exclude=step.path)  # bad inputs fail before the step is touched
+    fp_inputs = fingerprint_inputs(inputs, step.path)
+    if not force and step.is_done(cfg, fp_inputs):
         logger.info("curate: %s is up to date (same config and inputs); skipping", step.path)
         return step.path
     step.start(reset=False)
     report = curate(cfg, inputs, step.path, address)
     step.finish(
-        cfg, inputs, rows=report["rows"], extra={"report": REPORT, "reasons": report["reasons"]}
+        cfg, fp_inputs, rows=report["rows"], extra={"report": REPORT, "reasons": report["reasons"]}
     )
     return step.path
 
