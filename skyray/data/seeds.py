@@ -108,6 +108,14 @@ def run_seeds(cfg: SeedsConfig, run_dir: str | Path, index: int = 1, force: bool
         return step.path
     step.start(reset=True)
     seeds, counts = load_seeds(cfg)
+    if not seeds:  # an empty seeds step would only fail later, further from its cause
+        from skyray.errors import StepFailedError
+
+        loaded = ", ".join(f"{name}: {c['loaded']} loaded" for name, c in counts.items())
+        raise StepFailedError(
+            f"seeds: no problem passed the filters (levels {cfg.levels or 'all'}, subjects "
+            f"{cfg.subjects or 'all'}; {loaded}); {step.path} is not marked done"
+        )
     write_problems(seeds, step.path / SEEDS_FILE)
     step.finish(cfg, rows={"seeds": len(seeds)}, extra={"sources": counts})
     return step.path

@@ -1,4 +1,4 @@
-"""``--force`` on every stage command: a finished step is redone instead of skipped."""
+"""Stage commands: `--force` on every one redoes a finished step; a step with no output fails."""
 
 from __future__ import annotations
 
@@ -49,3 +49,11 @@ def test_pipeline_force_redoes_finished_steps(tmp_path, data_dir, capsys):
     first = marker.stat().st_mtime_ns
     assert main(args) == 0 and marker.stat().st_mtime_ns == first
     assert main([*args, "--force"]) == 0 and marker.stat().st_mtime_ns > first
+
+
+def test_seeds_step_with_no_seed_fails_without_marker(tmp_path, data_dir, capsys):
+    code = main(["seeds", "--run-dir", str(tmp_path), "sources=[math-train]", "subjects=[Nope]"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1
+    assert err[0].startswith("skyray: error: seeds: no problem passed the filters (levels all, ")
+    assert not (tmp_path / "step-1-seeds" / SUCCESS).exists()
