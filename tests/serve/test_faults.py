@@ -119,3 +119,19 @@ def test_exposure_is_logged_either_way(caplog):
     assert "0.0.0.0:8000, beyond this machine; API key required" in first
     assert "0.0.0.0:8000 WITHOUT authentication" in second
     assert KEY not in first + second
+
+
+def test_api_key_on_the_ray_engine(ray_cluster, seeds, monkeypatch):
+    from skyray.serve.server import ServeConfig, start_server
+
+    monkeypatch.setenv("SKYRAY_TEST_SERVE_KEY", KEY)
+    cfg = ServeConfig(seeds_path=str(seeds), port=0, app_name="keyed", route_prefix="/keyed",
+                      api_key_env="SKYRAY_TEST_SERVE_KEY")  # fmt: skip
+    server = start_server(cfg)
+    try:
+        assert server.base_url.startswith("http://127.0.0.1:")
+        assert httpx.get(server.base_url + "/models", timeout=10).status_code == 401
+        good = {"Authorization": f"Bearer {KEY}"}
+        assert httpx.get(server.base_url + "/models", headers=good, timeout=10).status_code == 200
+    finally:
+        server.stop()

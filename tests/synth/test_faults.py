@@ -35,26 +35,37 @@ def synth(run_dir, seeds_path, base_url, *extra):
         ("null-content", "bad-response:ValueError"),
     ],
 )
-def test_broken_teacher_fails_the_step_then_a_fixed_one_runs(
-    mode, reason, teacher_url, seeds_path, tmp_path
-):
+def test_broken_teacher_fails_the_step(mode, reason, seeds_path, tmp_path):
     step = tmp_path / "step-2-synth"
-    with BadTeacher(mode, upstream=teacher_url) as bad:
+    with BadTeacher(mode) as bad:
         out = synth(tmp_path, seeds_path, bad.base_url)
-        assert out.returncode == 1, out.stderr
-        last = out.stderr.strip().splitlines()[-1]
-        assert last.startswith("skyray: error: synth: phase 1a wrote 0 of 4 samples"), last
-        assert reason in last and "not marked done" in last
-        assert "Traceback" not in out.stderr and out.stdout == ""
-        assert not (step / SUCCESS).exists()
-        assert not (step / OUTPUT).exists() and not (step / SEED_SYNTHETIC).exists()
-        assert bad.requests > 0
+    assert out.returncode == 1, out.stderr
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("skyray: error: synth: phase 1a wrote 0 of 4 samples"), last
+    assert reason in last and "not marked done" in last
+    assert "Traceback" not in out.stderr and out.stdout == ""
+    assert not (step / SUCCESS).exists()
+    assert not (step / OUTPUT).exists() and not (step / SEED_SYNTHETIC).exists()
+    assert bad.requests > 0
 
+
+def test_fixed_teacher_reruns_then_skips_then_force_redoes(teacher_url, seeds_path, tmp_path):
+    step = tmp_path / "step-2-synth"
+    with BadTeacher("no-choices", upstream=teacher_url) as bad:
+        assert synth(tmp_path, seeds_path, bad.base_url).returncode == 1
         bad.mode = "forward"  # the teacher is fixed: the same command now runs the step
         out = synth(tmp_path, seeds_path, bad.base_url)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("synth: 4 samples -> ") and "is done, skipping" not in out.stderr
-    assert (step / SUCCESS).is_file() and (step / OUTPUT).is_file()
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.startswith("synth: 4 samples -> ")
+        assert "is done, skipping" not in out.stderr
+        assert (step / SUCCESS).is_file() and (step / OUTPUT).is_file()
+        first = (step / SUCCESS).stat().st_mtime_ns
+        again = synth(tmp_path, seeds_path, bad.base_url)
+        assert again.returncode == 0 and "is done, skipping" in again.stderr
+        assert (step / SUCCESS).stat().st_mtime_ns == first
+        forced = synth(tmp_path, seeds_path, bad.base_url, "--force")
+    assert forced.returncode == 0 and "is done, skipping" not in forced.stderr
+    assert (step / SUCCESS).stat().st_mtime_ns > first
 
 
 def test_a_phase_under_min_output_fraction_fails(tmp_path):
@@ -80,13 +91,3 @@ def test_a_phase_under_min_output_fraction_fails(tmp_path):
         check_phase(PhaseResult("2", [], 40), 10, SynthConfig(min_output_fraction=0), tmp_path)
     with pytest.raises(ValueError, match="min_output_fraction must be in"):
         SynthConfig(min_output_fraction=1.5)
-
-
-def test_force_redoes_a_finished_step(teacher_url, seeds_path, tmp_path):
-    step = tmp_path / "step-2-synth"
-    assert synth(tmp_path, seeds_path, teacher_url).returncode == 0
-    first = (step / SUCCESS).stat().st_mtime_ns
-    again = synth(tmp_path, seeds_path, teacher_url)
-    assert again.returncode == 0 and (step / SUCCESS).stat().st_mtime_ns == first  # skipped
-    forced = synth(tmp_path, seeds_path, teacher_url, "--force")
-    assert forced.returncode == 0 and (step / SUCCESS).stat().st_mtime_ns > first
