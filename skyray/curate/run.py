@@ -176,9 +176,12 @@ def curate_folder(
 
 
 def check_out_dir(out: Path) -> None:
-    """``--out`` must be a folder (or not exist yet)."""
+    """``--out`` must be a folder (or not exist yet), under folders."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is an existing file; give a folder for the curated output")
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ValueError(f"--out {out}: {blocking} is a file, not a folder")
 
 
 def fingerprint_inputs(inputs: list[str | Path], out: Path) -> list[str | Path]:

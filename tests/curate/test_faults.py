@@ -45,6 +45,12 @@ def test_out_an_existing_file_is_one_line(tmp_path, capsys):
         f"skyray: error: --out {target} is an existing file; give a folder for the curated output"
     ]
     assert target.read_text() == "mine"
+    code, out, err = curate(capsys, str(tmp_path / "in.jsonl"), "--out", str(target / "sub"))
+    assert (
+        code == 2
+        and err.strip()
+        == f"skyray: error: --out {target / 'sub'}: {target} is a file, not a folder"
+    )
 
 
 def test_out_inside_the_input_folder_never_reads_its_own_outputs(tmp_path, capsys, caplog):

@@ -98,3 +98,9 @@ def test_eval_limit_zero_is_an_error_and_null_means_all(tmp_path):
     assert load_config(EvalConfig, None, ["limit=null"]).limit is None
     assert len(load_items([str(jsonl)], limit=None)) == 3
     assert len(load_items([str(jsonl)], limit=2)) == 2
+
+
+def test_out_under_a_file_is_one_line(tmp_path):
+    preds = write(tmp_path / "preds.jsonl", [GOOD])
+    line = one_line(score(preds, "--out", str(tmp_path / "preds.jsonl" / "s.jsonl")))
+    assert line.startswith(f"skyray: error: cannot write --out {tmp_path / 'preds.jsonl'}/s.jsonl")
