@@ -135,3 +135,19 @@ def test_api_key_on_the_ray_engine(ray_cluster, seeds, monkeypatch):
         assert httpx.get(server.base_url + "/models", headers=good, timeout=10).status_code == 200
     finally:
         server.stop()
+
+
+def test_insecure_flag_allows_a_non_loopback_host_with_a_warning(seeds):
+    # 192.0.2.1 (TEST-NET-1) is no address of this machine: the bind fails, so nothing listens
+    # beyond loopback, but the exposure rule and its warning run first
+    out = skyray("serve", "--insecure", "engine=uvicorn", "host=192.0.2.1", "port=0",
+                 f"seeds_path={seeds}")  # fmt: skip
+    assert "192.0.2.1:<free port> WITHOUT authentication" in out.stderr
+    assert out.returncode == 1 and out.stdout == "" and "Traceback" not in out.stderr
+    assert (
+        out.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            "skyray: error: serve: cannot listen on 192.0.2.1:0: Cannot assign requested address"
+        )
+    )
