@@ -102,12 +102,30 @@ def expand_inputs(
     return files
 
 
+def is_curation_output(folder: Path) -> bool:
+    """A folder ``skyray curate`` wrote: its ``_work/`` (a run in progress or killed), or
+    ``report.json`` beside ``kept/`` or ``dropped/``."""
+    if (folder / "_work").is_dir():
+        return True
+    parts = (folder / "kept").is_dir() or (folder / "dropped").is_dir()
+    return parts and (folder / "report.json").is_file()
+
+
 def _scan_folder(folder: Path, exclude: Path | None) -> tuple[list[Path], list[str]]:
-    """(supported files, other files) under ``folder``, minus ``exclude`` and temp files."""
+    """(supported files, skipped entries) under ``folder``, minus ``exclude`` and temp files;
+    a curation output inside it (or the folder itself) is one skipped entry, never read: its
+    kept and dropped rows are not samples to curate again (name its ``kept/`` to mean that)."""
     found: list[Path] = []
     others: list[str] = []
+    outputs = sorted(
+        d for d in [folder, *folder.rglob("*")] if d.is_dir() and is_curation_output(d)
+    )
+    outputs = [d for d in outputs if not _inside(d, exclude)]
+    others.extend(f"{d}/ (a curation output)" for d in outputs)
     for p in sorted(folder.rglob("*")):
         if not p.is_file() or _inside(p, exclude) or ".tmp" in p.suffixes:
+            continue
+        if any(p.is_relative_to(d) for d in outputs):
             continue
         if kind_of(p):
             found.append(p)

@@ -116,3 +116,19 @@ def test_a_folder_with_nothing_readable_names_what_it_skipped(tmp_path, capsys, 
         f"skyray: error: input folder {tmp_path / 'in'} holds no .jsonl, .jsonl.gz or .parquet "
         f"files (skipped: {tmp_path / 'in' / name})"
     )
+
+
+def test_another_curation_output_in_the_input_folder_is_skipped(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_text(lines([row(i) for i in range(3)]))
+    assert curate(capsys, str(data), "--out", str(data / "first"))[0] == 0
+    code, stdout, err = curate(capsys, str(data), "--out", str(data / "second"))
+    assert code == 0, err
+    report = json.loads((data / "second" / REPORT).read_text())
+    assert report["rows"]["in"] == 3 and report["inputs"] == [str(data / "a.jsonl")]
+    assert report["skipped_inputs"] == [f"{data / 'first'}/ (a curation output)"]
+    # its kept/ named on purpose is read
+    code, _, err = curate(capsys, str(data / "first" / "kept"), "--out", str(tmp_path / "again"))
+    assert code == 0, err
+    assert json.loads((tmp_path / "again" / REPORT).read_text())["rows"]["in"] == 3
