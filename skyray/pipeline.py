@@ -162,5 +162,5 @@ def run_pipeline(
         elif name == "selfcompare":
             from skyray.selfcompare.run import run_pipeline_step
 
-            done[name] = run_pipeline_step(cfg.selfcompare, run_dir, index, address)
+            done[name] = run_pipeline_step(cfg.selfcompare, run_dir, index, address, force)
     return done

@@ -15,6 +15,7 @@ STAGE_COMMANDS = [
     ["eval", "verify", "--input", "x.parquet", "--out", "o"],
     ["eval", "distractors", "--out", "o.jsonl"],
     ["pipeline"],
+    ["selfcompare"],
 ]
 
 

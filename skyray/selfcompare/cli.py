@@ -38,7 +38,7 @@ def _selfcompare(args) -> int:
     if args.problems:
         overrides.append(f"problems={json.dumps(args.problems)}")
     cfg = load_config(SelfCompareConfig, args.config, overrides)
-    path = run_selfcompare(cfg, args.run_dir, args.step, args.address)
+    path = run_selfcompare(cfg, args.run_dir, args.step, args.address, force=args.force)
     manifest = read_manifest(path)
     for r in manifest["rounds"]:
         print(

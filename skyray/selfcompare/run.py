@@ -35,8 +35,10 @@ def run_selfcompare(
     run_dir: str | Path,
     index: int = 8,
     address: str | None = None,
+    force: bool = False,
 ) -> Path:
-    """The stage (skipped when finished with the same config and inputs); its folder."""
+    """The stage (skipped when finished with the same config and inputs, unless ``force``:
+    then every round is redone from scratch); its folder."""
     from skyray.runs import Step, write_json_atomic
     from skyray.selfcompare.problems import load_problems, split_rounds
     from skyray.selfcompare.report import build_report, render_markdown
@@ -47,10 +49,10 @@ def run_selfcompare(
     problems, files = load_problems(cfg.problems)
     inputs = _inputs(cfg, files)
     step = Step(Path(run_dir), index, "selfcompare")
-    if step.is_done(cfg, inputs):
+    if not force and step.is_done(cfg, inputs):
         logger.info("selfcompare: %s is done, skipping", step.path)
         return step.path
-    step.start(reset=False)  # keep finished rounds: a rerun resumes where it stopped
+    step.start(reset=force)  # keep finished rounds: a rerun resumes where it stopped
     parts = split_rounds(problems, cfg.num_rounds, cfg.split, cfg.seed, cfg.limit)
     model, summaries, samples = cfg.model, [], []
     for k, part in enumerate(parts, start=1):
@@ -72,7 +74,11 @@ def run_selfcompare(
 
 
 def run_pipeline_step(
-    cfg: SelfCompareConfig, run_dir: Path, index: int, address: str | None = None
+    cfg: SelfCompareConfig,
+    run_dir: Path,
+    index: int,
+    address: str | None = None,
+    force: bool = False,
 ) -> Path:
     """The pipeline's ``selfcompare`` step: an empty ``model`` is the run's newest finished sft
     step (stage 2, else stage 1), empty ``problems`` the run's seeds."""
@@ -90,4 +96,4 @@ def run_pipeline_step(
     if not problems:
         problems = [str(step_path(run_dir, "seeds"))]
     cfg = dataclasses.replace(cfg, model=model, problems=problems)
-    return run_selfcompare(cfg, run_dir, index, address)
+    return run_selfcompare(cfg, run_dir, index, address, force)
