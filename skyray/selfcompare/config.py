@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from skyray.config import require
+from skyray.config import require, require_seconds
 from skyray.eval.generate import GenerationConfig
 from skyray.synth.config import SamplingConfig
 from skyray.synth.teacher import TeacherConfig
@@ -54,7 +54,7 @@ class SelfCompareConfig:
             self.train or self.num_rounds == 1,
             "num_rounds > 1 needs train: true (round k+1 is answered by round k's SFT model)",
         )
-        require(self.grade_timeout_s > 0, "grade_timeout_s must be > 0")
+        require_seconds(self.grade_timeout_s, "grade_timeout_s")
         require(0.0 <= self.confirm_ratio <= 1.0, "confirm_ratio must be in [0, 1]")
         require(
             self.generation.sampling.num_samples == 1,
