@@ -24,7 +24,7 @@ class SelfCompareConfig:
     # training problems with gold answers: a seeds Parquet, a seeds/synth/curate step folder,
     # Parquet or JSONL files or folders of them (problem|question + answer|gold columns)
     problems: list[str] = field(default_factory=list)
-    limit: int = 0  # first N problems after the seeded shuffle (0 = all)
+    limit: int | None = None  # first N (>= 1) problems after the seeded shuffle (null = all)
     num_rounds: int = 1  # sub-datasets; round k+1 is answered by round k's SFT model
     split: Literal["disjoint", "all"] = "disjoint"  # disjoint sub-datasets (the paper), or all
     seed: int = 0  # shuffle before the split into rounds
@@ -41,6 +41,9 @@ class SelfCompareConfig:
     no_answer_hint: str = DEFAULT_NO_ANSWER_HINT  # training question when nothing was extracted
     include_no_answer: bool = True  # answers without a final answer also get self-compare samples
     confirm_ratio: float = 0.0  # share of solved problems that add a confirmation sample
+    # a round's compare step fails (no _SUCCESS) when the teacher's usable replies fall under
+    # this share of the samples it was asked for (a broken teacher is not a finished round)
+    min_output_fraction: float = 0.5
     train: bool = True  # SFT on each round's samples (off: samples only, one round)
     train_last_round: bool = True  # also train after the last round (its model answers nothing)
     # the SFT recipe run after each round; it trains the round's answering model (sft.model is
@@ -48,7 +51,14 @@ class SelfCompareConfig:
     sft: SFTConfig = field(default_factory=SFTConfig)
 
     def __post_init__(self) -> None:
-        require(self.limit >= 0, f"limit must be >= 0, got {self.limit}")
+        require(
+            self.limit is None or self.limit >= 1,
+            f"limit must be >= 1 (first N problems), or null for all; got {self.limit}",
+        )
+        require(
+            0.0 <= self.min_output_fraction <= 1.0,
+            f"min_output_fraction must be in [0, 1], got {self.min_output_fraction}",
+        )
         require(self.num_rounds >= 1, f"num_rounds must be >= 1, got {self.num_rounds}")
         require(
             self.train or self.num_rounds == 1,

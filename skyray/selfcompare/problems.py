@@ -103,7 +103,7 @@ def load_problems(paths: list[str]) -> tuple[list[TrainProblem], list[Path]]:
 
 
 def split_rounds(
-    problems: list[TrainProblem], num_rounds: int, split: str, seed: int, limit: int = 0
+    problems: list[TrainProblem], num_rounds: int, split: str, seed: int, limit: int | None = None
 ) -> list[list[TrainProblem]]:
     """The problems of each round: a seeded shuffle (by id, so input order does not matter),
     cut to ``limit``, then ``num_rounds`` near-equal disjoint parts or all of them every round."""

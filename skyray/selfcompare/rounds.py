@@ -168,6 +168,7 @@ def compare_step(cfg: SelfCompareConfig, round_dir: Path, k: int, answers_dir: P
     finally:
         cache.close()
     usage = ctx.teacher.usage
+    _check_output(cfg, step.path, len(samples), sum(requested.values()), drops)
     kinds = {op: sum(s.operator == op for s in samples) for op in sorted(requested)}
     step.finish(
         spec,
@@ -183,6 +184,20 @@ def compare_step(cfg: SelfCompareConfig, round_dir: Path, k: int, answers_dir: P
         },
     )
     return step.path
+
+
+def _check_output(cfg, path: Path, got: int, asked: int, drops) -> None:
+    """Refuse to finish a compare step whose teacher gave too few usable replies."""
+    from skyray.errors import StepFailedError
+
+    fraction = cfg.min_output_fraction
+    if asked == 0 or (got >= fraction * asked and (got > 0 or fraction == 0)):
+        return
+    reasons = ", ".join(f"{r} x{n}" for r, n in drops.most_common(3)) or "none"
+    raise StepFailedError(
+        f"selfcompare: {path} wrote {got} of {asked} samples (min_output_fraction "
+        f"{cfg.min_output_fraction:g}); drops: {reasons}; not marked done: fix the cause and rerun"
+    )
 
 
 def sft_step(cfg, round_dir: Path, base_model: str, samples: Path, address) -> Path:

@@ -109,7 +109,11 @@ def test_replies_that_miss_the_gold_are_dropped_and_counted(tmp_path, student_se
     ]  # a wrong gold: the teacher's corrected solution (from the real one) contradicts it
     bad = tmp_path / "bad-gold.jsonl"
     bad.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    path = run_selfcompare(_cfg(student_server, [bad]), tmp_path / "run")
+    from skyray.errors import StepFailedError
+
+    with pytest.raises(StepFailedError, match="wrote 0 of 10 samples"):  # by default: a failure
+        run_selfcompare(_cfg(student_server, [bad]), tmp_path / "run")
+    path = run_selfcompare(_cfg(student_server, [bad], "min_output_fraction=0"), tmp_path / "run")
     manifest = json.loads((path / "manifest.json").read_text())
     (r1,) = manifest["rounds"]
     assert r1["right"] == 0 and r1["samples"] == 0
@@ -176,3 +180,38 @@ def test_rounds_split(seeds_file, split, rounds, sizes):
     assert [len(p) for p in parts] == sizes
     if split == "disjoint":
         assert len({p.id for part in parts for p in part}) == 24
+
+
+def test_broken_teacher_fails_the_round_without_a_marker(
+    tmp_path, student_server, seeds_file, capsys
+):
+    """A teacher answering HTTP 200 with no choices: one line, exit 1, no _SUCCESS anywhere a
+    rerun would skip; once the teacher is fixed, the same command finishes the stage."""
+    from skyray.testing.bad_teacher import BadTeacher
+
+    upstream = student_server
+    with BadTeacher("no-choices", upstream=upstream, model="student") as bad:
+        args = [
+            "selfcompare", "--run-dir", str(tmp_path / "run"), "--model", "student",
+            f"problems={json.dumps([str(seeds_file)])}", "generation.backend=openai",
+            f"generation.openai.base_url={student_server}", "teacher_backend=openai",
+            f"teacher.base_url={bad.base_url}", "teacher.model=student",
+            "teacher.max_retries=0", "train=false",
+        ]  # fmt: skip
+        assert main(args) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("skyray: error: selfcompare:")
+        assert "min_output_fraction" in err[0] and "Traceback" not in err[0]
+        step = tmp_path / "run" / "step-8-selfcompare"
+        assert not (step / "_SUCCESS").exists()
+        assert not (step / "round-1" / "step-2-compare" / "_SUCCESS").exists()
+        assert (step / "round-1" / "step-1-answer" / "_SUCCESS").exists()  # answers are kept
+        bad.mode = "forward"
+        assert main(args) == 0
+    assert (step / "_SUCCESS").exists()
+    assert pq.read_table(step / "samples.parquet").num_rows > 0
+
+
+def test_limit_zero_is_refused():
+    with pytest.raises(ValueError, match="limit must be >= 1"):
+        SelfCompareConfig(limit=0)
