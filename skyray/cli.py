@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 
 from skyray import __version__
@@ -33,22 +32,45 @@ def build_parser() -> argparse.ArgumentParser:
         description="SkyRay: synthetic maths SFT data, curation, training and evaluation on Ray.",
     )
     parser.add_argument("--version", action="version", version=f"skyray {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    _add_loudness(parser, default=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
+    _add_loudness_to_commands(sub)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def _add_loudness(parser: argparse.ArgumentParser, default) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="debug logs, HTTP requests"
     )
-    if not args.verbose:  # one line per HTTP request drowns the progress lines
-        for noisy in ("httpx", "httpx2", "httpcore", "openai"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="warnings, errors and the final results only",
+    )
+
+
+def _add_loudness_to_commands(sub: argparse._SubParsersAction) -> None:
+    """``skyray pipeline -q`` works like ``skyray -q pipeline`` (SUPPRESS keeps the top-level
+    value when a command does not repeat the flag)."""
+    for parser in sub.choices.values():
+        nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            for inner in nested:
+                _add_loudness_to_commands(inner)
+        elif not any(o in parser._option_string_actions for o in ("-q", "--quiet")):
+            _add_loudness(parser, default=argparse.SUPPRESS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from skyray import console
+
+    args = build_parser().parse_args(argv)
+    console.setup(1 if args.verbose else -1 if args.quiet else 0)  # levels, plain pipes
     install_log_redaction()  # no password in a URL reaches a log line
     try:
         return int(args.func(args) or 0)

@@ -31,6 +31,8 @@ def init_ray(
         return ray
     address = address or os.environ.get("RAY_ADDRESS") or None
     env = kwargs.pop("runtime_env", None)
+    if os.environ.get("SKYRAY_QUIET") == "1":  # `skyray -q`: no worker logs on the console
+        kwargs.setdefault("log_to_driver", False)
     if address:
         logger.info("connecting to Ray cluster at %s", address)
         ray.init(address=address, runtime_env=env, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from skyray.cli_common import add_stage_args
 
@@ -33,18 +34,65 @@ def _tiny(args) -> int:
 
 
 def _run(args) -> int:
+    import time
+
+    from skyray.cluster import init_ray
     from skyray.config import load_config
+    from skyray.console import summary_table
     from skyray.pipeline import PipelineConfig, run_pipeline
-    from skyray.runs import read_manifest
 
     overrides = list(args.overrides)
     if args.run_dir != "runs/default":
         overrides.append(f"run_dir={args.run_dir}")
     cfg = load_config(PipelineConfig, args.config, overrides)
-    for name, path in run_pipeline(cfg, args.address, force=args.force).items():
-        rows = read_manifest(path).get("rows", {})
-        counts = ", ".join(f"{k} {v}" for k, v in rows.items())
-        print(f"{name:<12} {path}  ({counts})")
-        if (path / "report.md").is_file():
-            print(f"{'':<12} report: {path / 'report.md'}")
+    started = time.time()
+    try:
+        init_ray(args.address)  # every step, seeds included, reports its Ray metrics
+        run_pipeline(cfg, args.address, force=args.force)
+    except BaseException:
+        _disconnect()
+        print(summary_table(step_rows(cfg, started, failed=True)), flush=True)
+        raise
+    _disconnect()
+    print(summary_table(step_rows(cfg, started)), flush=True)
     return 0
+
+
+def _disconnect() -> None:
+    """Leave Ray before the table, so late worker log lines never land under it (the last
+    metrics are exported on the way out)."""
+    import sys
+
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
+
+
+def step_rows(cfg, started: float, failed: bool = False) -> list[dict]:
+    """One row per configured step: ``ran`` (finished in this invocation), ``skipped`` (finished
+    before), ``failed`` (the first unfinished step of a failed run) or ``not run``."""
+    from skyray.pipeline import step_path
+    from skyray.runs import SUCCESS, read_manifest
+    from skyray.summary import summarize
+
+    rows, blamed = [], False
+    for name in cfg.steps:
+        path = step_path(Path(cfg.run_dir), name)
+        row: dict = {"step": path.name}
+        if (path / SUCCESS).is_file():
+            manifest = read_manifest(path)
+            fresh = float(manifest.get("finished_at", 0)) >= started
+            s = summarize(path, manifest)
+            row.update(
+                status="ran" if fresh else "skipped",
+                rows_in=s.rows_in,
+                rows_out=s.rows_out,
+                wall_s=s.wall_s,
+                headline=s.headline,
+                report=s.report,
+            )
+        else:
+            row["status"] = "failed" if failed and not blamed else "not run"
+            blamed = blamed or failed
+        rows.append(row)
+    return rows

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import platform
 import sys
 import time
@@ -114,6 +115,9 @@ class Step:
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / SUCCESS).unlink(missing_ok=True)
         self._started = time.time()
+        from skyray.console import step_started
+
+        step_started(self.name, self.path)
         return self.path
 
     def finish(
@@ -141,10 +145,24 @@ class Step:
         }
         write_json_atomic(self.path / MANIFEST, manifest)
         (self.path / SUCCESS).write_text(fp + "\n")
+        report_finished(self.path, manifest, self.name)
         return manifest
 
     def manifest(self) -> dict[str, Any]:
         return read_manifest(self.path)
+
+
+def report_finished(path: Path, manifest: dict[str, Any], stage: str) -> None:
+    """The step's summary line and its Ray metrics (:mod:`skyray.console`,
+    :mod:`skyray.metrics`); a failure here is logged, never fails the finished step."""
+    from skyray.console import step_finished
+    from skyray.metrics import publish_step
+
+    try:
+        step_finished(path, manifest, stage)
+        publish_step(path, manifest, stage)
+    except Exception:  # noqa: BLE001 - observability must not undo a finished step
+        logging.getLogger(__name__).warning("could not report step %s", path, exc_info=True)
 
 
 def read_manifest(step_dir: str | Path) -> dict[str, Any]:

@@ -50,7 +50,7 @@ class _Annotator:
         index = ray.get(index_ref[0]) if index_ref[0] is not None else None
         self.matcher = Matcher(index) if index is not None else None
         self.cfg, self.work = cfg, Path(work_dir)
-        self.metrics = StageMetrics()
+        self.metrics = StageMetrics(self.work.parent)  # work is OUT/_work
 
     def __call__(self, batch):
         import pyarrow as pa
@@ -69,7 +69,7 @@ def _split_chunks(chunks: list[dict], decisions, work_dir: str, out_dir: str) ->
     seconds of start-up for what is a few file writes)."""
     from skyray.curate.metrics import StageMetrics
 
-    metrics = StageMetrics()
+    metrics = StageMetrics(out_dir)
     out = []
     for row in chunks:
         stats = split_chunk(Chunk(**row), decisions, Path(work_dir), Path(out_dir))

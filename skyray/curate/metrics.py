@@ -1,8 +1,11 @@
-"""Rows in and out of each curation stage as Ray metrics (visible in the Ray dashboard's
-Metrics view / Prometheus as ``skyray_curate_rows``)."""
+"""Rows in and out of each curation filter as Ray metrics, counted by the workers as they go:
+``skyray_curate_filter_rows_total{filter, outcome}`` (outcome ``in``, ``dropped``, ``kept``) with
+the run/step/stage labels of :mod:`skyray.metrics`. The step's totals (``rows_in_total``,
+``dropped_total{reason}``, ``kept_fraction``...) are reported from its manifest at the end."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 STAGE_PREFIXES = (
@@ -24,20 +27,16 @@ def stage_of(reason: str) -> str:
 
 
 class StageMetrics:
-    """Counters tagged by stage and outcome; a no-op outside a Ray worker."""
+    """Counters tagged by filter and outcome; a no-op outside Ray. ``step_dir`` is the output
+    folder (its name and its parent's give the step and run labels)."""
 
-    def __init__(self) -> None:
-        from ray.util.metrics import Counter
+    def __init__(self, step_dir: str | Path) -> None:
+        from skyray.metrics import StageMetrics as Metrics
 
-        self.rows = Counter(
-            "skyray_curate_rows",
-            description="rows seen by each SkyRay curation stage",
-            tag_keys=("stage", "outcome"),
-        )
+        self.metrics = Metrics.for_step(step_dir, "curate")
 
     def _inc(self, value: int, stage: str, outcome: str) -> None:
-        if value:
-            self.rows.inc(value, tags={"stage": stage, "outcome": outcome})
+        self.metrics.count("filter_rows_total", value, filter=stage, outcome=outcome)
 
     def record_pass1(self, stats: dict[str, Any]) -> None:
         self._inc(stats["rows"], "input", "in")

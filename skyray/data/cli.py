@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 from skyray.cli_common import add_stage_args
 
@@ -54,6 +55,10 @@ def _seeds(args) -> int:
     from skyray.runs import read_manifest
 
     cfg = load_config(SeedsConfig, args.config, args.overrides)
+    if args.address or os.environ.get("RAY_ADDRESS"):  # a cluster to report metrics to
+        from skyray.cluster import init_ray
+
+        init_ray(args.address)
     path = run_seeds(cfg, args.run_dir, force=args.force)
     manifest = read_manifest(path)
     print(f"seeds: {manifest['rows']['seeds']} problems -> {path}")

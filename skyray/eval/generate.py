@@ -190,6 +190,8 @@ def generate_all(
     progress: Callable[[Throughput, int], None] | None = None,
 ) -> tuple[list[GenResult], Throughput]:
     """Run ``requests`` through ``gen`` in chunks, logging progress and throughput."""
+    from skyray.console import format_duration
+
     results: list[GenResult] = []
     stats = Throughput()
     start = time.perf_counter()
@@ -205,13 +207,15 @@ def generate_all(
         stats.completion_tokens += sum(r.completion_tokens for r in chunk)
         stats.seconds = time.perf_counter() - start
         figures = stats.as_dict()
+        left = (len(requests) - stats.rows) / figures["rows_per_s"] if figures["rows_per_s"] else 0
         logger.info(
-            "generated %d/%d rows (%d errors), %.1f output tokens/s, %.2f rows/s",
+            "generated %d/%d rows (%d errors), %.1f output tokens/s, %.2f rows/s%s",
             stats.rows,
             len(requests),
             stats.errors,
             figures["output_tokens_per_s"],
             figures["rows_per_s"],
+            f", ETA {format_duration(left)}" if left > 0 else "",
         )
         if progress is not None:
             progress(stats, len(requests))

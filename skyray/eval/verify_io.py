@@ -4,6 +4,7 @@ the scored rows, the verifier selection, the same-size random selection and a JS
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ def run_verify(
     use_ray: bool = False,
     address: str | None = None,
 ) -> dict[str, Any]:
+    started = time.perf_counter()
     rows = read_rows(input_path)
     scored = score_with_ray(rows, cfg, address) if use_ray else verify_rows(rows, cfg)
     chosen, baseline, stats = select_by_verifier(scored, cfg)
@@ -70,4 +72,18 @@ def run_verify(
     write_rows(baseline, out / RANDOM)
     stats = {"input": str(input_path), "method": cfg.method, **stats}
     (out / REPORT).write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    publish_verify(out, stats, time.perf_counter() - started)
     return stats
+
+
+def publish_verify(out: Path, stats: dict[str, Any], wall_s: float) -> None:
+    """Ray metrics ``skyray_eval_verify_*`` from the report: rows in (scored or failed), rows
+    out (selected), failures by reason, and the mean score of each selection."""
+    from skyray.metrics import StageMetrics, publish_rows
+
+    metrics = StageMetrics.for_step(out, "eval_verify")
+    publish_rows(metrics, stats["rows"], stats["selected"], stats["failed_by_reason"], wall_s)
+    metrics.count("scored_total", stats["scored"])
+    for selection in ("verifier", "random"):
+        mean = stats[selection]["mean_score"]
+        metrics.gauge("mean_score", mean, selection=selection)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from skyray.records import Problem, SyntheticSample
 from skyray.synth.config import SynthConfig
+from skyray.synth.progress import UsageMeter
 
 logger = logging.getLogger("skyray.synth")
 OUTPUT = "synthetic.parquet"
@@ -178,6 +179,7 @@ def run_synth(
     refuse_test_seeds(seeds, seeds_path)
     cache = ResponseCache(step.path / CACHE)
     engine = _engine(cfg, cache, seeds, step.path / CACHE, address)
+    engine.meter = UsageMeter(step.path)  # Ray metrics skyray_synth_* (no-op without Ray)
 
     phases, report, output = [], {}, []
     if 1 in cfg.stages and cfg.num_seed_synthetic > 0:
@@ -212,10 +214,12 @@ def run_synth(
     output.extend(php)
     write_samples(output, step.path / OUTPUT)
     usage = engine.usage()
+    engine.meter.export(usage, phases[-1].phase if phases else "-")  # totals = the manifest's
     rows = {"samples": len(output)} | {f"phase_{p.phase}": len(p.samples) for p in phases}
     if php:
         rows["php"] = len(php)
     extra = {
+        "num_seeds": len(seeds),
         "phases": {
             p.phase: {"samples": len(p.samples), "tasks": p.tasks, "drops": dict(p.drops)}
             for p in phases

@@ -1,5 +1,5 @@
 """Progress of a long synthesis run: a log line every few seconds (tasks, samples, requests/s,
-tokens, failures) and Ray metrics (``skyray_synth_*``, on the Ray dashboard/Prometheus) when the
+tokens, failures, ETA) and Ray metrics (``skyray_synth_*``, see :class:`UsageMeter`) when the
 driver is connected to Ray."""
 
 from __future__ import annotations
@@ -7,18 +7,20 @@ from __future__ import annotations
 import logging
 import time
 
+from skyray.console import format_duration
 from skyray.synth.teacher import Usage
 
 logger = logging.getLogger("skyray.synth")
 
 
 class Progress:
-    def __init__(self, phase: str, target: int, interval_s: float = 10.0) -> None:
+    def __init__(
+        self, phase: str, target: int, interval_s: float = 10.0, meter: UsageMeter | None = None
+    ) -> None:
         self.phase, self.target, self.interval_s = phase, target, interval_s
         self.started = self._last_log = time.monotonic()
         self.tasks = self.samples = 0
-        self._metrics = _ray_metrics()
-        self._reported = Usage()
+        self.meter = meter
         self._first: Usage | None = None  # usage when the phase started (totals are per job)
 
     def update(self, tasks: int, samples: int, usage: Usage, force: bool = False) -> None:
@@ -26,66 +28,63 @@ class Progress:
         if self._first is None:
             self._first = Usage(requests=usage.requests)
         now = time.monotonic()
-        if self._metrics:
-            self._export(usage, samples)
+        if self.meter is not None:
+            self.meter.export(usage, self.phase, samples, self.rate(usage))
         if force or now - self._last_log >= self.interval_s:
             self._last_log = now
             logger.info("%s", self.line(usage))
 
-    def line(self, usage: Usage) -> str:
+    def rate(self, usage: Usage) -> float:
         elapsed = max(1e-9, time.monotonic() - self.started)
-        rate = (usage.requests - (self._first.requests if self._first else 0)) / elapsed
+        return (usage.requests - (self._first.requests if self._first else 0)) / elapsed
+
+    def line(self, usage: Usage) -> str:
+        rate = self.rate(usage)
+        eta = ""
+        if 0 < self.samples < self.target:
+            left = (self.target - self.samples) * (time.monotonic() - self.started) / self.samples
+            eta = f", ETA {format_duration(left)}"
         return (
             f"synth {self.phase}: samples {self.samples}/{self.target}, tasks {self.tasks}, "
             f"requests {usage.requests} ({usage.cached} cached, {rate:.1f}/s in this phase), "
             f"tokens {usage.prompt_tokens + usage.completion_tokens}, "
-            f"retries {usage.retries}, failures {usage.failed}"
-        )
-
-    def _export(self, usage: Usage, samples: int) -> None:
-        delta = {
-            "requests": usage.requests - self._reported.requests,
-            "cached": usage.cached - self._reported.cached,
-            "tokens": usage.prompt_tokens
-            + usage.completion_tokens
-            - self._reported.prompt_tokens
-            - self._reported.completion_tokens,
-            "failures": usage.failed - self._reported.failed,
-            "retries": usage.retries - self._reported.retries,
-        }
-        for name, value in delta.items():
-            if value > 0:
-                self._metrics[name].inc(value, tags={"phase": self.phase})
-        self._metrics["samples"].set(samples, tags={"phase": self.phase})
-        self._reported = Usage(
-            **{
-                k: getattr(usage, k)
-                for k in (
-                    "requests",
-                    "cached",
-                    "failed",
-                    "retries",
-                    "prompt_tokens",
-                    "completion_tokens",
-                )
-            }
+            f"retries {usage.retries}, failures {usage.failed}{eta}"
         )
 
 
-def _ray_metrics() -> dict:
-    import sys
+class UsageMeter:
+    """Teacher usage as Ray metrics of one synth step, exported as it grows: the counters
+    ``skyray_synth_{requests,cached,prompt_tokens,completion_tokens,retries,failures,cost_usd}_total``
+    (labels run, step, stage, phase) hold the job's totals, so they end equal to the manifest's
+    ``usage``; gauges ``skyray_synth_samples`` and ``skyray_synth_requests_per_s`` per phase."""
 
-    ray = sys.modules.get("ray")  # a driver that never imported Ray is not connected to it
-    if ray is None or not ray.is_initialized():
-        return {}
-    from ray.util.metrics import Counter, Gauge
-
-    names = ("requests", "cached", "tokens", "failures", "retries")
-    metrics = {
-        n: Counter(f"skyray_synth_{n}_total", description=f"teacher {n}", tag_keys=("phase",))
-        for n in names
+    FIELDS = {
+        "requests_total": "requests",
+        "cached_total": "cached",
+        "prompt_tokens_total": "prompt_tokens",
+        "completion_tokens_total": "completion_tokens",
+        "retries_total": "retries",
+        "failures_total": "failed",
+        "cost_usd_total": "cost_usd",
     }
-    metrics["samples"] = Gauge(
-        "skyray_synth_samples", description="samples kept so far", tag_keys=("phase",)
-    )
-    return metrics
+
+    def __init__(self, step_dir) -> None:
+        from skyray.metrics import StageMetrics
+
+        self.metrics = StageMetrics.for_step(step_dir, "synth")
+        self.reported = {name: 0.0 for name in self.FIELDS}  # job-wide, across phases
+
+    def export(self, usage: Usage, phase: str, samples: int | None = None, rate=None) -> None:
+        from skyray.metrics import ray_connected
+
+        if not ray_connected():  # keep the totals for when (if) the driver joins Ray
+            return
+        for name, attr in self.FIELDS.items():
+            value = float(getattr(usage, attr))
+            if value > self.reported[name]:
+                self.metrics.count(name, value - self.reported[name], phase=phase)
+                self.reported[name] = value
+        if samples is not None:
+            self.metrics.gauge("samples", samples, hold=False, phase=phase)
+        if rate is not None:
+            self.metrics.gauge("requests_per_s", rate, hold=False, phase=phase)

@@ -90,7 +90,9 @@ class LocalEngine:
 
     async def _run(self, planner: TaskPlanner, target: int) -> PhaseResult:
         max_tasks = int(target * self.cfg.max_task_factor) + 1
-        progress = Progress(planner.phase, target, self.cfg.progress_interval_s)
+        progress = Progress(
+            planner.phase, target, self.cfg.progress_interval_s, getattr(self, "meter", None)
+        )
         prefix, pending, next_index = _Prefix(), {}, 0
         try:
             while prefix.kept < target:
@@ -170,7 +172,9 @@ class RayEngine:
 
         chunk = max(1, min(self.cfg.chunk_size, target))
         max_tasks = int(target * self.cfg.max_task_factor) + 1
-        progress = Progress(planner.phase, target, self.cfg.progress_interval_s)
+        progress = Progress(
+            planner.phase, target, self.cfg.progress_interval_s, getattr(self, "meter", None)
+        )
         prefix, pending, next_index = _Prefix(), {}, 0
         load = dict.fromkeys(range(len(self.workers)), 0)
         polled, usage = time.monotonic(), Usage()
