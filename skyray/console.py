@@ -83,11 +83,9 @@ def setup(verbosity: int = 0) -> None:
         os.environ["SKYRAY_QUIET"] = "1"  # skyray.cluster.init_ray: log_to_driver=False
         os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG)
-    root = logging.getLogger()
-    for handler in list(root.handlers):  # a second setup() in one process (tests) replaces
-        root.removeHandler(handler)
-    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
+    else:
+        os.environ.pop("SKYRAY_QUIET", None)
+    _configure_logging({-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG))
     if verbosity <= 0:  # one line per HTTP request drowns the progress lines
         for noisy in NOISY_LOGGERS:
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -98,6 +96,22 @@ def setup(verbosity: int = 0) -> None:
     for category in (FutureWarning, UserWarning, RuntimeWarning):
         warnings.filterwarnings("once", category=category)
     os.environ.setdefault("PYTHONWARNINGS", "once::FutureWarning,once::UserWarning")
+
+
+def _configure_logging(level: int) -> None:
+    """Our handler on the root logger at ``level``; a second call (commands run in one process,
+    as tests do) replaces it. A root logger someone else configured (pytest's log capture, an
+    embedding application) keeps its handlers and level, as ``logging.basicConfig`` would."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "skyray_console", False)]:
+        root.removeHandler(handler)
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.skyray_console = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
 
 
 def _interval(default: float = 10.0) -> float:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from skyray.cli_common import add_stage_args
@@ -46,26 +48,32 @@ def _run(args) -> int:
         overrides.append(f"run_dir={args.run_dir}")
     cfg = load_config(PipelineConfig, args.config, overrides)
     started = time.time()
+    joined = not _connected()
     try:
-        init_ray(args.address)  # every step, seeds included, reports its Ray metrics
+        # a Ray stage (or a cluster named): join first, so every step, seeds included, reports
+        # its Ray metrics; a seeds-only run stays off Ray
+        if args.address or os.environ.get("RAY_ADDRESS") or set(cfg.steps) - {"seeds"}:
+            init_ray(args.address)
         run_pipeline(cfg, args.address, force=args.force)
     except BaseException:
-        _disconnect()
+        _leave(joined)
         print(summary_table(step_rows(cfg, started, failed=True)), flush=True)
         raise
-    _disconnect()
+    _leave(joined)
     print(summary_table(step_rows(cfg, started)), flush=True)
     return 0
 
 
-def _disconnect() -> None:
-    """Leave Ray before the table, so late worker log lines never land under it (the last
-    metrics are exported on the way out)."""
-    import sys
-
+def _connected() -> bool:
     ray = sys.modules.get("ray")
-    if ray is not None and ray.is_initialized():
-        ray.shutdown()
+    return ray is not None and ray.is_initialized()
+
+
+def _leave(joined: bool) -> None:
+    """Leave the Ray connection this command made before printing the table, so late worker
+    log lines never land under it (the last metrics are exported on the way out)."""
+    if joined and _connected():
+        sys.modules["ray"].shutdown()
 
 
 def step_rows(cfg, started: float, failed: bool = False) -> list[dict]:
