@@ -96,36 +96,40 @@ def observed_run(tmp_path_factory, data_dir, tiny_model_dir):
 
 
 def _observed_run(tmp_path_factory, data_dir, tiny_model_dir):
-    root = tmp_path_factory.mktemp("observed")
-    run_dir, verify_dir = root / "run", root / "run" / "verify"
-    head = RayHead()
-    scraper = Scraper(head.metrics_url)
-    env = {
-        **head.env,
-        "SKYRAY_DATA_DIR": str(data_dir),
-        "SKYRAY_PROGRESS_INTERVAL_S": "2",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-        "SKYRAY_TEST_OVERRIDES": "\n".join(_overrides(run_dir, tiny_model_dir, free_port())),
-    }
-    env.pop("RAY_ADDRESS", None)
-    try:
-        started = time.monotonic()
-        run = ObservedRun(run_dir, verify_dir, head.address, env, scraper, None, None, 0.0)
-        run.pipeline = run.skyray(*run.pipeline_args(), timeout=1200)
-        assert run.pipeline.returncode == 0, run.pipeline.stderr[-6000:]
-        run.verify = run.skyray(
-            "eval", "verify", "--ray", "--address", head.address,
-            "--input", str(run_dir / "step-2-synth" / "synthetic.parquet"),
-            "--out", str(verify_dir), "method=logprob", "generation.backend=transformers",
-            f"generation.model={tiny_model_dir}", "batch_size=8",
-        )  # fmt: skip
-        assert run.verify.returncode == 0, run.verify.stderr[-6000:]
-        run.seconds = time.monotonic() - started
-        _settle(scraper)
-        yield run
-    finally:
-        scraper.stop()
-        head.stop()
+    for attempt in range(2):  # a shared machine can lose a fresh head before the driver joins
+        root = tmp_path_factory.mktemp("observed")
+        run_dir, verify_dir = root / "run", root / "run" / "verify"
+        head = RayHead()
+        scraper = Scraper(head.metrics_url)
+        env = {
+            **head.env,
+            "SKYRAY_DATA_DIR": str(data_dir),
+            "SKYRAY_PROGRESS_INTERVAL_S": "2",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            "SKYRAY_TEST_OVERRIDES": "\n".join(_overrides(run_dir, tiny_model_dir, free_port())),
+        }
+        env.pop("RAY_ADDRESS", None)
+        try:
+            started = time.monotonic()
+            run = ObservedRun(run_dir, verify_dir, head.address, env, scraper, None, None, 0.0)
+            run.pipeline = run.skyray(*run.pipeline_args(), timeout=1200)
+            if attempt == 0 and "Failed to connect to Ray cluster" in run.pipeline.stderr:
+                continue  # the finally below stops this head; start another
+            assert run.pipeline.returncode == 0, run.pipeline.stderr[-6000:]
+            run.verify = run.skyray(
+                "eval", "verify", "--ray", "--address", head.address,
+                "--input", str(run_dir / "step-2-synth" / "synthetic.parquet"),
+                "--out", str(verify_dir), "method=logprob", "generation.backend=transformers",
+                f"generation.model={tiny_model_dir}", "batch_size=8",
+            )  # fmt: skip
+            assert run.verify.returncode == 0, run.verify.stderr[-6000:]
+            run.seconds = time.monotonic() - started
+            _settle(scraper)
+            yield run
+            return
+        finally:
+            scraper.stop()
+            head.stop()
 
 
 def _settle(scraper: Scraper, timeout_s: float = 60.0) -> None:
