@@ -14,23 +14,22 @@ from __future__ import annotations
 
 import functools
 import re
-import signal
-import threading
 from collections import Counter
 from fractions import Fraction
 
 from skyray.math.latex import split_top_level, strip_math_delimiters
+from skyray.math.magnitude import too_large
 from skyray.math.normalize import loose_normalize, unwrap_text
 from skyray.math.numeric import Unsupported, evaluate, numeric_verdict
+from skyray.math.timelimit import EquivTimeout, run_limited
+
+__all__ = ["DEFAULT_TIMEOUT_S", "EquivTimeout", "is_equiv", "majority_answer", "symbolic_equal"]
 
 DEFAULT_TIMEOUT_S = 2.0
-_NUMBER_RE = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:e-?\d+)?")
+# at most 4 exponent digits: Fraction("1e999999999") would build a billion-digit integer
+_NUMBER_RE = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:e-?\d{1,4})?")
 _FRAC_RE = re.compile(r"(-?)\\frac\{(-?[\d.]+)\}\{(-?[\d.]+)\}")
 _LIST_OPEN, _LIST_CLOSE = "([{", ")]}"
-
-
-class EquivTimeout(Exception):
-    """The symbolic comparison ran past its time limit."""
 
 
 def parse_number(text: str) -> tuple[Fraction, bool] | None:
@@ -182,7 +181,7 @@ def is_equiv(pred: str | None, gold: str | None, timeout_s: float = DEFAULT_TIME
     verdict = numeric_verdict(p, g)
     if verdict is not None:
         return verdict
-    if _scalar_vs_tuple(p, g):
+    if _scalar_vs_tuple(p, g) or too_large(p) or too_large(g):
         return False
     try:
         return symbolic_equal(p, g, timeout_s)
@@ -192,7 +191,7 @@ def is_equiv(pred: str | None, gold: str | None, timeout_s: float = DEFAULT_TIME
 
 def symbolic_equal(pred: str, gold: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> bool:
     """math-verify's sympy comparison of two LaTeX answers, raising EquivTimeout past the limit."""
-    return _with_time_limit(lambda: _math_verify(pred, gold), timeout_s)
+    return run_limited(lambda: _math_verify(pred, gold), timeout_s)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -202,7 +201,7 @@ def _parse_latex(text: str) -> tuple:
     import math_verify.parser
     from math_verify import LatexExtractionConfig, parse
 
-    # we enforce the time limit ourselves (see _with_time_limit); silence its one-off warning
+    # we enforce the time limit ourselves (skyray.math.timelimit); silence its one-off warning
     math_verify.parser.TIMEOUT_WARNING_SHOWN = math_verify.grader.TIMEOUT_WARNING_SHOWN = True
     config = [LatexExtractionConfig(boxed_match_priority=0)]
     return tuple(parse(f"${text}$", extraction_config=config, parsing_timeout=None))
@@ -215,53 +214,6 @@ def _math_verify(pred: str, gold: str) -> bool:
     if not gold_parsed or not pred_parsed:
         return False
     return bool(verify(list(gold_parsed), list(pred_parsed), timeout_seconds=None))
-
-
-WALL_BACKSTOP = 5.0  # the main-thread wall-clock limit, as a multiple of the CPU limit
-
-
-def _with_time_limit(fn, timeout_s: float):
-    """Run ``fn`` under a limit of ``timeout_s`` seconds.
-
-    In the main thread the limit is on the process's CPU time (``ITIMER_PROF``), so a loaded
-    machine does not flip verdicts, with a wall-clock backstop of ``WALL_BACKSTOP`` times that.
-    Elsewhere a watcher thread enforces wall-clock time (there the stuck computation cannot be
-    interrupted, only abandoned)."""
-    if timeout_s is None or timeout_s <= 0:
-        return fn()
-    if threading.current_thread() is threading.main_thread():
-
-        def on_timer(signum, frame):
-            kind = "CPU" if signum == signal.SIGPROF else "wall-clock"
-            raise EquivTimeout(f"symbolic comparison exceeded {timeout_s}s of {kind} time")
-
-        previous = {sig: signal.signal(sig, on_timer) for sig in (signal.SIGPROF, signal.SIGALRM)}
-        signal.setitimer(signal.ITIMER_PROF, timeout_s)
-        signal.setitimer(signal.ITIMER_REAL, timeout_s * WALL_BACKSTOP)
-        try:
-            return fn()
-        finally:
-            signal.setitimer(signal.ITIMER_PROF, 0)
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-    outcome: list = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, fn()))
-        except Exception as exc:  # re-raised in the caller's thread
-            outcome.append((False, exc))
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    if not outcome:
-        raise EquivTimeout(f"symbolic comparison exceeded {timeout_s}s")
-    ok, value = outcome[0]
-    if not ok:
-        raise value
-    return value
 
 
 def majority_answer(answers: list[str | None], timeout_s: float = DEFAULT_TIMEOUT_S) -> str | None:

@@ -19,6 +19,10 @@ from skyray.math.equiv import DEFAULT_TIMEOUT_S, is_equiv
 from skyray.math.extract import extract_answer, extract_strict
 from skyray.math.latex import last_boxed
 from skyray.math.normalize import strict_normalize
+from skyray.math.timelimit import row_budget
+
+# CPU seconds for all comparisons of one graded row (a response listing many hard expressions)
+DEFAULT_ROW_BUDGET_S = 5.0
 
 GraderMode = Literal["strict", "equiv"]
 GRADER_MODES: tuple[str, ...] = ("strict", "equiv")
@@ -50,14 +54,19 @@ def grade(
     gold: str,
     mode: GraderMode = "equiv",
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    row_budget_s: float | None = DEFAULT_ROW_BUDGET_S,
 ) -> Grade:
-    """Grade one response against one gold answer."""
+    """Grade one response against one gold answer.
+
+    ``timeout_s`` caps each symbolic comparison and ``row_budget_s`` all of them together, both in
+    CPU seconds (:mod:`skyray.math.timelimit`); a comparison cut short counts as "not equal"."""
     if mode == "strict":
         extraction = extract_strict(response or "")
         return Grade(extraction.answer, strict_equal(extraction.answer, gold), extraction.method)
     if mode == "equiv":
         extraction = extract_answer(response or "")
-        correct = is_equiv(extraction.answer, gold, timeout_s)
+        with row_budget(row_budget_s):
+            correct = is_equiv(extraction.answer, gold, timeout_s)
         return Grade(extraction.answer, correct, extraction.method)
     raise ValueError(f"unknown grader {mode!r}; choose one of {', '.join(GRADER_MODES)}")
 
