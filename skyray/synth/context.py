@@ -18,10 +18,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from skyray.records import Problem, SyntheticSample
+from skyray.synth.final_line import canonical_final_line, strip_chatty_opening
 from skyray.synth.prompts import get_template, render
 from skyray.synth.teacher import Completion
 
-ANSWER_LINE = re.compile(r"^The answer is:?\s*(.+?)\s*$", re.MULTILINE)
 _MARKERS = re.compile(
     r"^\s*(?:#+\s*)?(?:#?rewritten problem#?|rephrased question|new problem|corrected problem|"
     r"question|problem)\s*:\s*",
@@ -47,6 +47,7 @@ class TaskResult:
     index: int
     samples: list[SyntheticSample] = field(default_factory=list)
     drops: Counter[str] = field(default_factory=Counter)
+    edits: Counter[str] = field(default_factory=Counter)  # kept outputs changed, by kind
 
 
 def request_seed(key: str) -> int:
@@ -68,22 +69,6 @@ def clean_question(text: str, min_words: int = 4) -> tuple[str | None, str]:
     if len(re.findall(r"\w+", text)) < min_words:
         return None, "lost-question"
     return text, ""
-
-
-def finish_response(text: str) -> tuple[str | None, str | None, str]:
-    """(response, answer, reason): the response cut after its last ``The answer is`` line, which
-    must follow some reasoning; (None, None, reason) otherwise."""
-    lines = list(ANSWER_LINE.finditer(text))
-    if not lines:
-        return None, None, "parse:no-answer-line"
-    last = lines[-1]
-    answer = last.group(1).strip().rstrip(".").strip()
-    reasoning = text[: last.start()].strip()
-    if not answer:
-        return None, None, "parse:empty-answer"
-    if not reasoning:
-        return None, None, "parse:no-steps"
-    return f"{reasoning}\nThe answer is {answer}", answer, ""
 
 
 class OpContext:
@@ -128,9 +113,12 @@ class OpContext:
         if out.finish_reason == "length":
             result.drops[f"{prefix}:truncated"] += 1
             return None, out
-        question, reason = clean_question(out.text, self.min_words)
+        text, chatty = strip_chatty_opening(out.text)
+        question, reason = clean_question(text, self.min_words)
         if question is None:
             result.drops[f"{prefix}:{reason}"] += 1
+        elif chatty:
+            result.edits["question:chatty-opening-stripped"] += 1
         return question, out
 
     async def solve(
@@ -155,13 +143,11 @@ class OpContext:
         if out.finish_reason == "length":
             result.drops["solve:truncated"] += 1
             return None
-        response, answer, reason = finish_response(out.text)
-        if response is None:
-            result.drops[reason] += 1
+        final = canonical_final_line(out.text, gold if self.check_answers else None)
+        if final.response is None:
+            result.drops[final.edit] += 1
             return None
-        if gold is not None and self.check_answers and not answers_match(response, gold):
-            result.drops["answer-mismatch"] += 1
-            return None
+        response, answer = final.response, final.answer
         sample = SyntheticSample(
             question=question,
             response=response,
@@ -174,11 +160,6 @@ class OpContext:
             **lineage,
         )
         result.samples.append(sample)
+        result.edits[final.edit] += 1
         return sample
 
-
-def answers_match(response: str, gold: str) -> bool:
-    """The shared grader: strict first (cheap), then symbolic equivalence."""
-    from skyray.math.grade import grade
-
-    return grade(response, gold, "strict").correct or grade(response, gold, "equiv").correct

@@ -221,10 +221,17 @@ def run_synth(
     extra = {
         "num_seeds": len(seeds),
         "phases": {
-            p.phase: {"samples": len(p.samples), "tasks": p.tasks, "drops": dict(p.drops)}
+            p.phase: {
+                "samples": len(p.samples),
+                "tasks": p.tasks,
+                "drops": dict(p.drops),
+                "edits": dict(p.edits),
+            }
             for p in phases
         },
         "drops": dict(sum((p.drops for p in phases), Counter())),
+        # kept outputs changed on the way: final lines made canonical, chatty openings stripped
+        "edits": dict(sum((p.edits for p in phases), Counter())),
         "operators": dict(Counter(s.operator for s in output)),
         "usage": usage.as_dict(),
         "tokens": {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens},

@@ -32,6 +32,7 @@ class PhaseResult:
     samples: list[SyntheticSample]
     tasks: int  # tasks in the kept prefix
     drops: Counter[str] = field(default_factory=Counter)
+    edits: Counter[str] = field(default_factory=Counter)  # final lines rewritten, questions cleaned
 
 
 async def run_task(task: Task, ctx: OpContext, xwin_max_corrections: int) -> TaskResult:
@@ -50,10 +51,12 @@ def collect(phase: str, results: list[TaskResult], target: int) -> PhaseResult:
     """The first ``target`` samples in task order, with the drops of those tasks."""
     samples: list[SyntheticSample] = []
     drops: Counter[str] = Counter()
+    edits: Counter[str] = Counter()
     for result in results:
         samples.extend(result.samples)
         drops.update(result.drops)
-    return PhaseResult(phase, samples[:target], len(results), drops)
+        edits.update(result.edits)
+    return PhaseResult(phase, samples[:target], len(results), drops, edits)
 
 
 class _Prefix:

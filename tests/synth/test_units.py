@@ -11,7 +11,8 @@ from skyray.config import load_config
 from skyray.records import Problem
 from skyray.synth.cache import ResponseCache, request_key
 from skyray.synth.config import SynthConfig
-from skyray.synth.context import clean_question, finish_response
+from skyray.synth.context import clean_question
+from skyray.synth.final_line import canonical_final_line
 from skyray.synth.coreset import coverage_radius, hash_embed, k_center_greedy, select_coreset
 from skyray.synth.evol import eliminate
 from skyray.synth.prompts import get_template, render
@@ -50,14 +51,11 @@ def test_config_validation():
         load_config(SynthConfig, None, ["mix.metamath_ops={guess: 1}"])
 
 
-def test_finish_response_and_clean_question():
-    assert finish_response("Add them: 3.\nThe answer is 3.\nHope this helps!") == (
-        "Add them: 3.\nThe answer is 3",
-        "3",
-        "",
-    )
-    assert finish_response("So it is 3.")[2] == "parse:no-answer-line"
-    assert finish_response("The answer is 3")[2] == "parse:no-steps"
+def test_final_line_and_clean_question():
+    final = canonical_final_line("Add them: 3.\nThe answer is 3.\nHope this helps!", None)
+    assert (final.response, final.answer) == ("Add them: 3.\nThe answer is 3", "3")
+    assert canonical_final_line("So it is 3.", None).edit == "parse:no-answer-line"
+    assert canonical_final_line("The answer is 3", None).edit == "parse:no-steps"
     assert clean_question("#Rewritten Problem#: Find the sum of 2 and 3.") == (
         "Find the sum of 2 and 3.",
         "",
