@@ -17,46 +17,16 @@ import re
 from collections import Counter
 from fractions import Fraction
 
-from skyray.math.latex import split_top_level, strip_math_delimiters
+from skyray.math.exact import decimal_places, full_precision_match, parse_number
+from skyray.math.forms import is_equation, items, prepare, split_named, wrapper
 from skyray.math.magnitude import too_large
-from skyray.math.normalize import loose_normalize, unwrap_text
+from skyray.math.normalize import loose_normalize
 from skyray.math.numeric import Unsupported, evaluate, numeric_verdict
 from skyray.math.timelimit import EquivTimeout, run_limited
 
 __all__ = ["DEFAULT_TIMEOUT_S", "EquivTimeout", "is_equiv", "majority_answer", "symbolic_equal"]
 
 DEFAULT_TIMEOUT_S = 2.0
-# at most 4 exponent digits: Fraction("1e999999999") would build a billion-digit integer
-_NUMBER_RE = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:e-?\d{1,4})?")
-_FRAC_RE = re.compile(r"(-?)\\frac\{(-?[\d.]+)\}\{(-?[\d.]+)\}")
-_LIST_OPEN, _LIST_CLOSE = "([{", ")]}"
-
-
-def parse_number(text: str) -> tuple[Fraction, bool] | None:
-    """Exact value of a plain numeric answer, and whether it was written as a percent.
-
-    Accepts integers, decimals, ``a/b``, ``\\frac{a}{b}`` and a trailing ``%``; anything else
-    (symbols, radicals) returns None.
-    """
-    s = text.strip().replace("\\%", "%").replace(" ", "")
-    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
-    percent = s.endswith("%")
-    s = s.rstrip("%")
-    if s.startswith("+"):
-        s = s[1:]
-    try:
-        if _NUMBER_RE.fullmatch(s):
-            return Fraction(s), percent
-        match = re.fullmatch(r"(-?\d+)/(-?\d+)", s)
-        if match:
-            return Fraction(int(match.group(1)), int(match.group(2))), percent
-        match = _FRAC_RE.fullmatch(s)
-        if match:
-            value = Fraction(match.group(2)) / Fraction(match.group(3))
-            return (-value if match.group(1) else value), percent
-    except (ValueError, ZeroDivisionError):
-        return None
-    return None
 
 
 def _numeric_value(text: str) -> tuple[Fraction, bool] | None:
@@ -77,74 +47,22 @@ def _numbers_equal(pred: str, gold: str) -> bool | None:
     (pv, p_pct), (gv, g_pct) = a, b
     if pv == gv:
         return True
-    # "24%" for 0.24 (and "24" for a gold written "24\%") are the same value
-    return bool((p_pct and pv / 100 == gv) or (g_pct and gv / 100 == pv))
+    # "24%" for 0.24 (and "24" for a gold written "24\\%") are the same value
+    if (p_pct and pv / 100 == gv) or (g_pct and gv / 100 == pv):
+        return True
+    return full_precision_match(pred, float(gv)) or full_precision_match(gold, float(pv))
 
 
-def _clean(text: str) -> str:
-    """Delimiters, text wrappers and degree signs off, number formatting kept for parsing."""
-    s = strip_math_delimiters(text)
-    s = unwrap_text(s).replace("^{\\circ}", "").replace("^\\circ", "").replace("\\$", "")
-    s = re.sub(
-        r"(?<![\d.])(\d{1,3})((?:,\d{3})+)(?![\d,])", lambda m: m[1] + m[2].replace(",", ""), s
-    )
-    return s.strip()
-
-
-def _last_side(text: str) -> str:
-    """``x=\\frac{2401}{100}=24.01`` -> ``24.01``."""
-    return text.split("=")[-1].strip()
-
-
-def _is_wrapped(text: str) -> bool:
-    return len(text) >= 2 and text[0] in _LIST_OPEN and text[-1] in _LIST_CLOSE
-
-
-def _list_items(text: str) -> list[str]:
-    return [item.strip() for item in split_top_level(text) if item.strip()]
-
-
-def _compare_lists(pred: str, gold: str, timeout_s: float) -> bool | None:
-    """Ordered tuples/intervals compare in order with the same brackets; sets and bare lists
-    compare unordered."""
-    if (
-        pred.startswith("\\{")
-        and pred.endswith("\\}")
-        and gold.startswith("\\{")
-        and gold.endswith("\\}")
-    ):
-        pred, gold = pred[2:-2], gold[2:-2]
-    if _is_wrapped(gold) and _is_wrapped(pred):
-        g_items, p_items = _list_items(gold[1:-1]), _list_items(pred[1:-1])
-        if len(g_items) < 2 and len(p_items) < 2:
-            return None
-        if (gold[0], gold[-1]) != (pred[0], pred[-1]) or len(g_items) != len(p_items):
+def _decimal_vs_exact(pred: str, gold: str) -> bool:
+    """A decimal of full precision (FULL_PRECISION_DIGITS decimals) for a constant expression."""
+    for decimal, exact in ((pred, gold), (gold, pred)):
+        if decimal_places(decimal) is None:
+            continue
+        try:
+            values = evaluate(exact, set())
+        except (Unsupported, OverflowError, ZeroDivisionError, RecursionError, ValueError):
             return False
-        return all(is_equiv(p, g, timeout_s) for p, g in zip(p_items, g_items, strict=True))
-    g_items, p_items = _list_items(gold), _list_items(pred)
-    if len(g_items) < 2 and len(p_items) < 2:
-        return None
-    if len(g_items) != len(p_items) or _is_wrapped(gold) != _is_wrapped(pred):
-        return False
-    remaining = list(p_items)
-    for g in g_items:
-        hit = next((p for p in remaining if is_equiv(p, g, timeout_s)), None)
-        if hit is None:
-            return False
-        remaining.remove(hit)
-    return True
-
-
-def _scalar_vs_tuple(pred: str, gold: str) -> bool:
-    """One side a number, the other a tuple/interval/list of several items: never equal."""
-    for one, other in ((pred, gold), (gold, pred)):
-        inner = other[1:-1] if _is_wrapped(other) else other
-        if len(_list_items(inner)) >= 2:
-            try:
-                evaluate(one)
-                return True
-            except (Unsupported, OverflowError, ZeroDivisionError, RecursionError):
-                continue
+        return full_precision_match(decimal, values[0])
     return False
 
 
@@ -155,38 +73,137 @@ def _text_answer(text: str) -> str | None:
     return s if re.fullmatch(r"[a-z][a-z ]*", s) else None
 
 
-def is_equiv(pred: str | None, gold: str | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> bool:
-    """True when ``pred`` is the same answer as ``gold``."""
-    if pred is None or gold is None or not str(pred).strip() or not str(gold).strip():
+def _unordered(p_items: list[str], g_items: list[str], timeout_s: float) -> bool:
+    if len(p_items) != len(g_items):
         return False
-    pred, gold = str(pred), str(gold)
-    if loose_normalize(pred) == loose_normalize(gold):
-        return True
-    p, g = _clean(pred), _clean(gold)
-    if "=" in p and "=" not in g:
-        p = _last_side(p)
-    if "=" in g and "=" not in p and re.fullmatch(r"\s*[a-zA-Z]\w*\s*=.*", g):
-        g = _last_side(g)
-    numeric = _numbers_equal(p, g)
-    if numeric is not None:
-        return numeric
-    text_p, text_g = _text_answer(p), _text_answer(g)
-    if text_p is not None or text_g is not None:
-        return text_p == text_g
-    listed = _compare_lists(p, g, timeout_s)
-    if listed is not None:
-        return listed
-    if loose_normalize(p) == loose_normalize(g):
-        return True
-    verdict = numeric_verdict(p, g)
-    if verdict is not None:
-        return verdict
+    remaining = list(p_items)
+    for g in g_items:
+        hit = next((p for p in remaining if _compare(p, g, timeout_s)), None)
+        if hit is None:
+            return False
+        remaining.remove(hit)
+    return True
+
+
+def _ordered(p_items: list[str], g_items: list[str], timeout_s: float) -> bool:
+    if len(p_items) != len(g_items):
+        return False
+    return all(_compare(p, g, timeout_s) for p, g in zip(p_items, g_items, strict=True))
+
+
+def _same_value(values: list[str], timeout_s: float) -> bool:
+    return all(_compare(v, values[0], timeout_s) for v in values[1:])
+
+
+def _compare_lists(p: str, g: str, timeout_s: float) -> bool | None:
+    """Sets and bare lists compare unordered (a set equals the bare list of its elements);
+    tuples and intervals in order with the same brackets; a bare list against a tuple in order.
+    None when neither side holds several items."""
+    pw, gw = wrapper(p), wrapper(g)
+    p_set = pw is not None and pw[0] == "set"
+    g_set = gw is not None and gw[0] == "set"
+    p_tuple = pw is not None and not p_set and len(items(pw[1], False)) >= 2
+    g_tuple = gw is not None and not g_set and len(items(gw[1], False)) >= 2
+    if p_tuple and g_tuple:
+        if pw[0] != gw[0]:
+            return False
+        return _ordered(items(pw[1], False), items(gw[1], False), timeout_s)
+    p_items = items(pw[1]) if p_set else items(p)
+    g_items = items(gw[1]) if g_set else items(g)
+    if len(p_items) < 2 and len(g_items) < 2 and not (p_set and g_set):
+        return None
+    if len(g_items) == 1 and not (p_set or p_tuple) and _same_value(p_items, timeout_s):
+        # "\boxed{x+11} or \boxed{11+x}": several forms of one answer
+        return _compare(p_items[0], g_items[0], timeout_s)
+    if p_tuple or g_tuple:  # a tuple against a bare list: "{1,3}" read as "(1,3)"
+        if (p_tuple and g_set) or (g_tuple and p_set):
+            return False
+        p_items = items(pw[1], False) if p_tuple else p_items
+        g_items = items(gw[1], False) if g_tuple else g_items
+        return _ordered(p_items, g_items, timeout_s)
+    return _unordered(p_items, g_items, timeout_s)
+
+
+def _compare_equations(p: str, g: str, timeout_s: float) -> bool | None:
+    """Named answers (``x = 2``, ``(p,q) = (3,2)``) against values or other named answers; an
+    equation against a bare value is never equal. None when neither side is an equation."""
+    p_eq, g_eq = is_equation(p), is_equation(g)
+    if not p_eq and not g_eq:
+        return None
+    p_name, p_value = split_named(p)
+    g_name, g_value = split_named(g)
+    if p_eq and g_eq:
+        if p_name is not None and g_name is not None:
+            names_differ = p_name and g_name and loose_normalize(p_name) != loose_normalize(g_name)
+            return not names_differ and _compare(p_value, g_value, timeout_s)
+        return _symbolic(p, g, timeout_s)
+    if (p_eq and p_name is None) or (g_eq and g_name is None):
+        return False  # "11a+c" is not "7 = 11a+c"
+    return _compare(p_value, g_value, timeout_s)
+
+
+def _symbolic(p: str, g: str, timeout_s: float) -> bool:
     if _scalar_vs_tuple(p, g) or too_large(p) or too_large(g):
         return False
     try:
         return symbolic_equal(p, g, timeout_s)
     except EquivTimeout:
         return False
+
+
+def _compare(p: str, g: str, timeout_s: float) -> bool:
+    """Equality of two prepared answers (:func:`skyray.math.forms.prepare`)."""
+    if p == g:
+        return True
+    listed = _compare_lists(p, g, timeout_s)
+    if listed is not None:
+        return listed
+    named = _compare_equations(p, g, timeout_s)
+    if named is not None:
+        return named
+    if loose_normalize(p) == loose_normalize(g):
+        return True
+    numeric = _numbers_equal(p, g)
+    if numeric is not None:
+        return numeric
+    text_p, text_g = _text_answer(p), _text_answer(g)
+    if text_p is not None or text_g is not None:
+        return text_p == text_g
+    verdict = numeric_verdict(p, g)
+    if verdict is not None:
+        return verdict
+    if _decimal_vs_exact(p, g):
+        return True
+    return _symbolic(p, g, timeout_s)
+
+
+def _scalar_vs_tuple(pred: str, gold: str) -> bool:
+    """One side a number, the other a tuple/interval/list of several items: never equal."""
+    for one, other in ((pred, gold), (gold, pred)):
+        wrapped = wrapper(other)
+        inner = wrapped[1] if wrapped else other
+        if len(items(inner, False)) >= 2:
+            try:
+                evaluate(one)
+                return True
+            except (Unsupported, OverflowError, ZeroDivisionError, RecursionError):
+                continue
+    return False
+
+
+def is_equiv(pred: str | None, gold: str | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> bool:
+    """True when ``pred`` is the same answer as ``gold``."""
+    if pred is None or gold is None or not str(pred).strip() or not str(gold).strip():
+        return False
+    pred, gold = str(pred), str(gold)
+    # the fast path drops a short left side ("k=2" -> "2", "7 = 11a+c" -> "11a+c"): equations
+    # go the long way
+    if "=" not in pred + gold and loose_normalize(pred) == loose_normalize(gold):
+        return True
+    p, g = prepare(pred), prepare(gold)
+    if not p or not g:
+        return False
+    return _compare(p, g, timeout_s)
 
 
 def symbolic_equal(pred: str, gold: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> bool:

@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Literal
 
 from skyray.math.equiv import DEFAULT_TIMEOUT_S, is_equiv
-from skyray.math.extract import extract_answer, extract_strict
+from skyray.math.extract import extract_answer, extract_strict, final_boxed
 from skyray.math.latex import last_boxed
 from skyray.math.normalize import strict_normalize
 from skyray.math.timelimit import row_budget
@@ -66,9 +66,16 @@ def grade(
     if mode == "equiv":
         extraction = extract_answer(response or "")
         with row_budget(row_budget_s):
-            correct = is_equiv(extraction.answer, gold, timeout_s)
+            correct = is_equiv(extraction.answer, gold_answer(gold), timeout_s)
         return Grade(extraction.answer, correct, extraction.method)
     raise ValueError(f"unknown grader {mode!r}; choose one of {', '.join(GRADER_MODES)}")
+
+
+def gold_answer(gold: str) -> str:
+    """The answer a gold string states: its boxes when it has some (``\\boxed{1}\\boxed{2}`` ->
+    ``1, 2``), else the gold as written."""
+    boxed = final_boxed(gold or "")
+    return boxed if boxed else gold
 
 
 def gold_from_solution(solution: str) -> str | None:

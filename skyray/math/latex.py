@@ -25,21 +25,25 @@ def braced_group(text: str, start: int) -> tuple[str, int] | None:
     return None
 
 
-def all_boxed(text: str) -> list[str]:
-    """Contents of every ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces handled), in order.
-
-    Also accepts the brace-less form ``\\boxed 5``.
-    """
+def boxed_spans(text: str) -> list[tuple[str, int, int]]:
+    """(content, start, end) of every ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces
+    handled), in order. Also accepts the brace-less form ``\\boxed 5``."""
     found = []
     for match in _BOX_RE.finditer(text):
         group = braced_group(text, match.end())
         if group is not None:
-            found.append(group[0])
+            found.append((group[0], match.start(), group[1]))
         elif match.group(0) != match.group(0).rstrip():  # "\boxed 5": the next token
             token = re.match(r"[^\s$]+", text[match.end() :])
             if token:
-                found.append(token.group(0).rstrip(".,"))
+                end = match.end() + token.end()
+                found.append((token.group(0).rstrip(".,"), match.start(), end))
     return found
+
+
+def all_boxed(text: str) -> list[str]:
+    """Contents of every ``\\boxed{...}`` / ``\\fbox{...}``, in order."""
+    return [content for content, _, _ in boxed_spans(text)]
 
 
 def last_boxed(text: str) -> str | None:

@@ -162,4 +162,3 @@ class OpContext:
         result.samples.append(sample)
         result.edits[final.edit] += 1
         return sample
-

@@ -10,6 +10,7 @@ one ``\\boxed{}`` per item. Used by ``tests/math/test_grading_cases.py`` and
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from skyray.math.latex import split_top_level
@@ -38,7 +39,8 @@ def load_cases() -> list[dict]:
 
 def _several_boxes(answer: str) -> str | None:
     items = [item.strip() for item in split_top_level(answer) if item.strip()]
-    if len(items) < 2 or any("=" in item for item in items[1:]):
+    thousands = re.search(r"\d\\?,(?:\\!)?\s*\d{3}", answer)
+    if len(items) < 2 or thousands or any("=" in item for item in items[1:]):
         return None
     boxes = [f"$\\boxed{{{item}}}$" for item in items]
     return "The solutions are " + ", ".join(boxes[:-1]) + " and " + boxes[-1] + "."

@@ -12,9 +12,9 @@ from skyray.records import Problem
 from skyray.synth.cache import ResponseCache, request_key
 from skyray.synth.config import SynthConfig
 from skyray.synth.context import clean_question
-from skyray.synth.final_line import canonical_final_line
 from skyray.synth.coreset import coverage_radius, hash_embed, k_center_greedy, select_coreset
 from skyray.synth.evol import eliminate
+from skyray.synth.final_line import canonical_final_line
 from skyray.synth.prompts import get_template, render
 from skyray.synth.tasks import TaskPlanner
 from skyray.synth.teacher import Usage
