@@ -73,7 +73,14 @@ def _text_answer(text: str) -> str | None:
     return s if re.fullmatch(r"[a-z][a-z ]*", s) else None
 
 
+def _distinct(values: list[str]) -> list[str]:
+    return list({re.sub(r"\s+", "", v): v for v in reversed(values)}.values())[::-1]
+
+
 def _unordered(p_items: list[str], g_items: list[str], timeout_s: float) -> bool:
+    """Same items in any order; a repeated item counts once (a set of solutions)."""
+    if len(p_items) != len(g_items):
+        p_items, g_items = _distinct(p_items), _distinct(g_items)
     if len(p_items) != len(g_items):
         return False
     remaining = list(p_items)
@@ -230,7 +237,15 @@ def _math_verify(pred: str, gold: str) -> bool:
     gold_parsed, pred_parsed = _parse_latex(gold), _parse_latex(pred)
     if not gold_parsed or not pred_parsed:
         return False
-    return bool(verify(list(gold_parsed), list(pred_parsed), timeout_seconds=None))
+    # set relations both ways: "-2 \\le x \\le 7" against the gold "[-2, 7]"
+    return bool(
+        verify(
+            list(gold_parsed),
+            list(pred_parsed),
+            allow_set_relation_comp=True,
+            timeout_seconds=None,
+        )
+    )
 
 
 def majority_answer(answers: list[str | None], timeout_s: float = DEFAULT_TIMEOUT_S) -> str | None:

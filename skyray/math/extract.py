@@ -61,6 +61,26 @@ def _first_line(text: str) -> str:
     return text.strip().split("\n", 1)[0].strip()
 
 
+_INLINE_MATH_RE = re.compile(r"(?<!\\)\$(?:[^$]|\\\$)+?(?<!\\)\$")
+_TRAILING_VALUE_RE = re.compile(
+    r"\b(?:is|are|equals|be|=)\s+((?<!\\)\$[^$]+\$|-?[\d][\d.,/]*)\s*$", re.IGNORECASE
+)
+
+
+def _answer_in_sentence(text: str) -> str:
+    """The value inside a whole sentence given as the answer: "We find that $x < 3$" -> ``x < 3``,
+    "The largest $n$ is 34" -> ``34``; text that is not such a sentence is returned unchanged."""
+    outside = _INLINE_MATH_RE.sub(" ", text)
+    words = [w for w in re.findall(r"[A-Za-z]{2,}", outside) if w.lower() not in ("and", "or")]
+    if len(words) < 2:
+        return text
+    trailing = _TRAILING_VALUE_RE.search(text)
+    if trailing:
+        return trailing.group(1)
+    segments = _INLINE_MATH_RE.findall(text)
+    return segments[-1] if segments else text
+
+
 def clean_answer(text: str) -> str:
     """Trim an extracted answer: inner ``\\boxed{}``, math delimiters, trailing words/period."""
     text = text.strip()
@@ -72,6 +92,7 @@ def clean_answer(text: str) -> str:
     if match:
         text = text[: match.start()]
     text = text.strip().strip("*").strip().rstrip(".").strip().strip("*").strip()
+    text = _answer_in_sentence(text)
     text = strip_math_delimiters(text)
     if re.search(r"(?<!\\)\$", text):  # "$p=-1$ and $p=15/8$": several math segments
         text = re.sub(r"(?<!\\)\$", "", text).strip()

@@ -35,9 +35,10 @@ _UNIT_TEXT_RE = re.compile(
     r"^(.*?[\d}).])\s*\\(?:text|mbox|textbf|textnormal|textit|mathrm)\{\s*[a-zA-Z][a-zA-Z .]*\}"
     r"(?:\^\{?\d\}?)?\s*$"
 )
+_SYMBOL = r"(?:[a-zA-Z]|\\[a-zA-Z]+|[A-Z]{2,4})(?:_\{?\w+\}?)?'*"
 _NAME = (
-    r"(?:[a-zA-Z](?:_\{?\w+\}?)?'*|\\[a-zA-Z]+(?:_\{?\w+\}?)?|[a-zA-Z]\w*\([^()=]*\)"
-    r"|\|[A-Za-z]+\||[A-Za-z]+:[A-Za-z]+|[A-Z]{2,3}|\\text\{[^{}=]*\})"
+    rf"(?:{_SYMBOL}(?:\s*:\s*{_SYMBOL})*|[a-zA-Z]\w*\([^()=]*\)|\|[A-Za-z]+\|"
+    r"|\\frac\{[A-Za-z]+\}\{[A-Za-z]+\}|\\text\{[^{}=]*\})"
 )
 _NAME_RE = re.compile(rf"\s*(?:{_NAME}|\(\s*{_NAME}(?:\s*,\s*{_NAME})*\s*\))\s*")
 

@@ -26,7 +26,8 @@ DEFAULT_ROW_BUDGET_S = 5.0
 
 GraderMode = Literal["strict", "equiv"]
 GRADER_MODES: tuple[str, ...] = ("strict", "equiv")
-_PLAIN_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
+_PLAIN_NUMBER = re.compile(r"-?(?:\d{1,400}(?:\.\d{0,400})?|\.\d{1,400})")
+_SIMPLE_FRACTION = re.compile(r"(-?)\\frac\{(\d{1,400})\}\{(\d{1,400})\}")
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,37 @@ class Grade:
 
 
 def strict_equal(pred: str | None, gold: str | None) -> bool:
-    """MetaMath's comparison: normalised strings, or equal plain numbers (commas dropped)."""
+    """MetaMath's comparison: normalised strings, or plain numbers of equal value when one of them
+    is a decimal (commas dropped): ``2.5`` equals ``\\frac{5}{2}``; two fractions still compare as
+    written (``2/4`` is not ``\\frac{1}{2}``)."""
     if pred is None or gold is None:
         return False
     if strict_normalize(pred) == strict_normalize(gold):
         return True
-    # GSM8K-style: both plain decimal numbers (no fractions), compared by value
-    a, b = pred.replace(",", "").rstrip(".").strip(), gold.replace(",", "").strip()
-    if not (_PLAIN_NUMBER.fullmatch(a) and _PLAIN_NUMBER.fullmatch(b)):
-        return False
-    return Fraction(a) == Fraction(b)
+    pred = pred.rstrip(".")
+    fraction = _SIMPLE_FRACTION.fullmatch(strict_normalize(pred)) or _SIMPLE_FRACTION.fullmatch(
+        strict_normalize(gold)
+    )
+    if fraction and "." not in strict_normalize(pred) + strict_normalize(gold):
+        return False  # two fractions (or a fraction and an integer): as written
+    a, b = _plain_value(pred), _plain_value(gold)
+    return a is not None and a == b
+
+
+def _plain_value(text: str) -> Fraction | None:
+    """Value of a plain decimal, ``a/b`` or ``\\frac{a}{b}`` (integers a, b); else None."""
+    s = strict_normalize(text.replace(",", ""))
+    try:
+        if _PLAIN_NUMBER.fullmatch(s):
+            return Fraction(s)
+        match = _SIMPLE_FRACTION.fullmatch(s)
+        if match:
+            sign, num, den = match.groups()
+            value = Fraction(int(num), int(den))
+            return -value if sign else value
+    except (ValueError, ZeroDivisionError):
+        return None
+    return None
 
 
 def grade(
