@@ -144,6 +144,9 @@ def extract_answer(response: str) -> Extraction:
             answer = clean_answer(match.group(1))
             if answer:
                 return Extraction(answer, "statement")
+        bold = re.fullmatch(r"\*\*([^*]{1,60})\*\*\.?", lines[-1].strip())  # "**73**"
+        if bold:
+            return Extraction(clean_answer(bold.group(1)), "statement")
         segments = _MATH_SEGMENT_RE.findall(last_sentence)
         if segments:
             answer = clean_answer(next(s for s in segments[-1] if s))

@@ -152,3 +152,43 @@ def test_every_math_test_reference_solution_grades_correct(data_dir):
     assert len(wrong) <= 7, sorted(wrong)
     for verdict in wrong.values():
         assert verdict.method == "boxed" and ", " in verdict.extracted, verdict
+
+
+# (response, gold, equiv's verdict, strict's verdict): one row per kind the issue lists
+KINDS = [
+    ("So 6 times 7.\nThe final answer is 42. I hope it is correct.", "42", True, False),
+    ("Count them.\nAnswer: 9", "9", True, False),
+    ("Count them.\n**Answer:** 9", "9", True, False),
+    ("Add the parts.\n**73**", "73", True, False),
+    ("Add the parts.\nThe answer is **73**", "73", True, False),
+    ("Both work: $\\boxed{(2,2)}$ and $\\boxed{(6,2)}$.", "(2,2),(6,2)", True, False),
+    ("Both work: $\\boxed{(2,2)}$ and $\\boxed{(6,2)}$.", "(2,2)", False, False),
+    ("The answer is 10,\\!000", "10000", True, True),
+    ("The answer is 11,\\! 111,\\! 111,\\! 100", "11111111100", True, True),
+    ("The answer is 918.5", "918\\frac{1}{2}", True, False),
+    ("The answer is 459", "918\\frac{1}{2}", False, False),
+    ("The answer is \\frac{1}{3}", "0.\\overline{3}", True, False),
+    ("The answer is 0.3", "0.\\overline{3}", False, False),
+    ("The answer is \\{1, 2, 3\\}", "1,2,3", True, False),
+    ("The answer is 3 \\text{ and } 5", "3, 5", True, False),
+    ("The answer is p=-1 and p=15/8", "-1, \\frac{15}{8}", True, False),
+    ("The answer is a=4,-8,-10", "4, -8, -10", True, True),
+    ("The answer is (0;0;0)", "(0,0,0)", True, False),
+    ("The answer is (6,2),(2,2)", "(2,2),(6,2)", True, False),
+    ("The answer is (3,2)", "(p,q)=(3,2)", True, False),
+    ("The answer is (2,3)", "(p,q)=(3,2)", False, False),
+    ("The answer is (2,12)\\cup(12,102)", "(2, 12) \\cup (12, 102)", True, True),
+    ("The answer is \\frac{1}{3} \\text{meters}", "\\frac{1}{3}", True, False),
+    ("The answer is x != 3", "x \\neq 3", True, False),
+    ("The answer is \\mathrm{E}", "E", True, False),
+    ("The answer is \\textbf{A}", "A", True, False),
+    ("The answer is 2.5", "\\frac{5}{2}", True, True),
+    ("The answer is 11a+c", "7 = 11a+c", False, True),  # strict: MATH drops a 2-character side
+    ("The answer is 0.333", "\\frac{1}{3}", False, False),
+]
+
+
+@pytest.mark.parametrize(("response", "gold", "equiv", "strict"), KINDS)
+def test_each_kind_with_both_graders(response, gold, equiv, strict):
+    assert grade(response, gold, "equiv").correct is equiv
+    assert grade(response, gold, "strict").correct is strict
