@@ -35,7 +35,7 @@ def rewrite(gold: str, rng: random.Random) -> str:
         value = Fraction(int(m.group(2)), int(m.group(3)))
         return ("-" if m.group(1) else "") + str(float(value))
     s = s.replace("\\frac", "\\dfrac")
-    if "," in s and not re.search(r"[\[\](){}]|\d,\d{3}", s):
+    if "," in s and not re.search(r"[\[\](){}]|\d,(?:\\!)? ?\d{3}", s):
         parts = [p.strip() for p in s.split(",")]
         s = ", ".join(reversed(parts))
     if rng.random() < 0.3:

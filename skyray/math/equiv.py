@@ -149,8 +149,39 @@ def _compare_equations(p: str, g: str, timeout_s: float) -> bool | None:
     return _compare(p_value, g_value, timeout_s)
 
 
+_RELATION_RE = re.compile(r"[<>]|\\(?:leq|geq|neq|in)\b")
+_MATRIX_RE = re.compile(r"\\begin\{[pbvBV]?matrix\}|\\begin\{array\}")
+
+
+def _free_letters(text: str) -> bool:
+    """Letters that are not part of a command (``\\pi``) or of ``\\text{...}``."""
+    bare = re.sub(r"\\(?:text|mbox|mathrm|textbf)\s*\{[^{}]*\}|\\[a-zA-Z]+", " ", text)
+    return bool(re.search(r"[a-zA-Z]", bare))
+
+
+def _is_constant(text: str) -> bool:
+    try:
+        evaluate(text, set())
+    except (Unsupported, OverflowError, ZeroDivisionError, RecursionError, ValueError):
+        return False
+    return True
+
+
+def _shapes_differ(p: str, g: str) -> bool:
+    """Cheap proof of inequality before sympy: a union of intervals against a number, a matrix
+    against a scalar, a constant against an expression in a variable."""
+    for one, other in ((p, g), (g, p)):
+        if "\\cup" in one and "\\cup" not in other and not _RELATION_RE.search(other):
+            return True
+        if _MATRIX_RE.search(one) and not (_MATRIX_RE.search(other) or wrapper(other)):
+            return True
+        if _is_constant(one) and _free_letters(other) and not _RELATION_RE.search(other):
+            return True
+    return False
+
+
 def _symbolic(p: str, g: str, timeout_s: float) -> bool:
-    if _scalar_vs_tuple(p, g) or too_large(p) or too_large(g):
+    if _scalar_vs_tuple(p, g) or _shapes_differ(p, g) or too_large(p) or too_large(g):
         return False
     try:
         return symbolic_equal(p, g, timeout_s)

@@ -64,14 +64,22 @@ def _semicolons(text: str) -> str:
     return text
 
 
+def _approx(text: str) -> str:
+    """``x = 1/3 \\approx 0.33`` -> ``x = 1/3`` (the exact side); ``x \\approx 11`` -> ``x = 11``."""
+    head, sep, _ = text.partition("\\approx")
+    if not sep:
+        return text
+    return head.strip() if is_equation(head) else text.replace("\\approx", "=")
+
+
 def prepare(text: str) -> str:
     """The answer with its formatting made uniform (see the module docstring)."""
     s = strip_math_delimiters(str(text))
-    s = re.sub(r"(?<!\\)\$", "", s)
+    s = re.sub(r"(?<!\\)\$", "", s).replace("\\$", "")
     s = re.sub(r"\\!\s*", "", s).replace("{,}", ",")
     s = s.replace("\\left", "").replace("\\right", "").replace("\\displaystyle", "")
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
-    s = _SPACING_RE.sub(" ", s)
+    s = _approx(_SPACING_RE.sub(" ", s))
     for pattern, replacement in _RELATIONS:
         s = pattern.sub(replacement, s)
     s = _THOUSANDS_RE.sub(lambda m: m[1] + m[2].replace(",", ""), s)
