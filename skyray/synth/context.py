@@ -22,6 +22,7 @@ from skyray.synth.final_line import canonical_final_line, strip_chatty_opening
 from skyray.synth.prompts import get_template, render
 from skyray.synth.teacher import Completion
 
+ANSWER_LINE = re.compile(r"^The answer is:?\s*(.+?)\s*$", re.MULTILINE)
 _MARKERS = re.compile(
     r"^\s*(?:#+\s*)?(?:#?rewritten problem#?|rephrased question|new problem|corrected problem|"
     r"question|problem)\s*:\s*",
@@ -69,6 +70,22 @@ def clean_question(text: str, min_words: int = 4) -> tuple[str | None, str]:
     if len(re.findall(r"\w+", text)) < min_words:
         return None, "lost-question"
     return text, ""
+
+
+def finish_response(text: str) -> tuple[str | None, str | None, str]:
+    """(response, answer, reason): the response cut after its last ``The answer is`` line, which
+    must follow some reasoning; (None, None, reason) otherwise."""
+    lines = list(ANSWER_LINE.finditer(text))
+    if not lines:
+        return None, None, "parse:no-answer-line"
+    last = lines[-1]
+    answer = last.group(1).strip().rstrip(".").strip()
+    reasoning = text[: last.start()].strip()
+    if not answer:
+        return None, None, "parse:empty-answer"
+    if not reasoning:
+        return None, None, "parse:no-steps"
+    return f"{reasoning}\nThe answer is {answer}", answer, ""
 
 
 class OpContext:
@@ -162,3 +179,10 @@ class OpContext:
         result.samples.append(sample)
         result.edits[final.edit] += 1
         return sample
+
+
+def answers_match(response: str, gold: str) -> bool:
+    """The shared grader: strict first (cheap), then symbolic equivalence."""
+    from skyray.math.grade import grade
+
+    return grade(response, gold, "strict").correct or grade(response, gold, "equiv").correct
