@@ -33,7 +33,7 @@ _LEAD_WORDS = re.compile(
 _UNIT_AFTER_NUMBER = re.compile(r"^(-?[\d.,/]+)\s+[a-zA-Z][a-zA-Z ]{0,24}$")
 _CHATTY_OPENING = re.compile(
     r"^\s*(?:(?:sure|certainly|of course|absolutely|okay|ok|great|alright)\b[^\n]*?[.!,]\s*)?"
-    r"(?:here(?:\s+is|'s|\s+are)\b[^\n:]*:|(?:sure|certainly|of course|absolutely)[!.,]?(?=\s))\s*",
+    r"(?:here(?:\s+is|'s|\s+are)\b[^\n:.?!]{0,60}:|(?:sure|certainly|of course|absolutely)[!.,]?(?=\s))\s*",
     re.IGNORECASE,
 )
 

@@ -70,7 +70,13 @@ def test_chatty_openings_are_stripped(raw, clean):
 
 
 @pytest.mark.parametrize(
-    "question", ["What is 2+3? Here is a hint: none.", "Surely you can compute 2+3?", "Find x."]
+    "question",
+    [
+        "What is 2+3? Here is a hint: none.",
+        "Surely you can compute 2+3?",
+        "Find x.",
+        "Here is a new problem of the same kind. A box holds 5 apples: how many in 3 boxes?",
+    ],
 )
 def test_questions_without_a_chatty_opening_are_untouched(question):
     assert strip_chatty_opening(question) == (question, False)
