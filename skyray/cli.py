@@ -19,6 +19,7 @@ COMMAND_MODULES = [  # in pipeline order, as `skyray --help` lists them
     "skyray.train.cli",  # sft
     "skyray.eval.cli",  # eval score|run|distractors|verify
     "skyray.selfcompare.cli",  # selfcompare
+    "skyray.sweep.cli",  # sweep, sweep report
     "skyray.pipeline_cli",  # pipeline, tiny-model
 ]
 

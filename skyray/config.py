@@ -37,6 +37,7 @@ STAGES: dict[str, str] = {
     "synth": "skyray.synth.config:SynthConfig",
     "serve": "skyray.serve.server:ServeConfig",
     "selfcompare": "skyray.selfcompare.config:SelfCompareConfig",
+    "sweep": "skyray.sweep.config:SweepConfig",
 }
 
 
