@@ -27,6 +27,37 @@ def _pyplot():
     return plt
 
 
+def _grid(plt, num: int, cols: int = 3):
+    """A figure with ``num`` panels, at most ``cols`` per row; the flat list of used axes."""
+    ncols, nrows = min(cols, num), -(-num // cols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 4.5 * nrows), squeeze=False)
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[num:]:
+        ax.set_visible(False)
+    return fig, flat[:num]
+
+
+def human(n: float) -> str:
+    """7500 -> 7.5K, 2100000 -> 2.1M (tick labels)."""
+    for div, unit in ((1e6, "M"), (1e3, "K")):
+        if n >= div:
+            return f"{n / div:.3g}{unit}"
+    return f"{n:.0f}"
+
+
+def _style(ax, grader: str, title: str) -> None:
+    ax.set_xscale("log")
+    sizes = sorted({float(x) for line in ax.get_lines() for x in line.get_xdata()})
+    if sizes and len(sizes) <= 12:  # label the data sizes themselves, not powers of ten
+        ax.set_xticks(sizes, [human(n) for n in sizes])
+        ax.xaxis.set_minor_formatter("")
+    ax.set_xlabel("SFT data size (samples, log scale)")
+    ax.set_ylabel(f"accuracy (%), {grader} grader")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+
+
 def _errorbar(ax, sizes, cells, **kwargs):
     accs = [100 * c["accuracy"] for c in cells]
     low = [a - 100 * c["ci95"][0] for a, c in zip(accs, cells, strict=True)]
@@ -58,14 +89,8 @@ def plot_sizes(data: dict[str, Any], path: Path) -> bool:
                     fit = Fit(f["form"], f["params"], f["r2"], f["rmse"], 0, f["target"], None)
                     xs = np.logspace(np.log10(min(sizes)), np.log10(max(sizes)), 50)
                     style = "--" if f["form"] == "log-linear" else ":"
-                    ax.plot(
-                        xs,
-                        [100 * fit.predict(x) for x in xs],
-                        style,
-                        color=color,
-                        alpha=0.7,
-                        label=f"{series} {f['form']} fit",
-                    )
+                    ys = [100 * fit.predict(x) for x in xs]
+                    ax.plot(xs, ys, style, color=color, alpha=0.7, label="_nolegend_")
             extra = stage2.get((series, bench))
             if extra:
                 xs = [n + data["stage2_rows"] for n in extra]
@@ -79,12 +104,7 @@ def plot_sizes(data: dict[str, Any], path: Path) -> bool:
                     color=color,
                     label=f"{series} + stage 2",
                 )
-        ax.set_xscale("log")
-        ax.set_xlabel("SFT data size (samples, log scale)")
-        ax.set_ylabel(f"accuracy (%), {grader} grader")
-        ax.set_title(bench)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        _style(ax, grader, f"{bench} (fits: dashed log-linear, dotted power law)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -107,12 +127,7 @@ def plot_levels(data: dict[str, Any], path: Path) -> bool:
     for ax, (bench, series, lines) in zip(axes[0], panels, strict=True):
         for level, by_size in lines.items():
             _errorbar(ax, list(by_size), list(by_size.values()), marker="o", label=f"Level {level}")
-        ax.set_xscale("log")
-        ax.set_xlabel("SFT data size (samples, log scale)")
-        ax.set_ylabel(f"accuracy (%), {grader} grader")
-        ax.set_title(f"{series}: {bench} by level")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        _style(ax, grader, f"{series}: {bench} by level")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -141,9 +141,7 @@ def group_tables(results, grader, group, stage2_rows) -> tuple[list[str], list[d
         table = []
         for s, st, n in lines:
             cells = [per_key[k].get((s, st, bench), {}).get(n) for k in keys]
-            table.append(
-                [s, f"{n:,}{_stage_label(st, stage2_rows)}"] + [pct(c, ci=False) for c in cells]
-            )
+            table.append([s, f"{n:,}{_stage_label(st, stage2_rows)}"] + [pct(c) for c in cells])
             for k, c in zip(keys, cells, strict=True):
                 if c:
                     name = "level" if group == "by_level" else "subject"

@@ -62,6 +62,8 @@ def write_subsets(cfg: SweepConfig, sweep_dir: Path) -> None:
     )
     data_stage = stages.pop()
     require(bool(cfg.data), "sweep.data must name the curated Parquet file or folder")
+    if not Path(cfg.data).exists():
+        raise FileNotFoundError(f"sweep data not found: {cfg.data}")
     source = {"data": str(Path(cfg.data).resolve()), "input": input_fingerprint(cfg.data)}
     if cfg.verifier_scores:
         source["verifier_scores"] = input_fingerprint(cfg.verifier_scores)
