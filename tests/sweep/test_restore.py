@@ -16,7 +16,7 @@ import pytest
 
 from tests.sweep.conftest import LOCAL, ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 
 def driver(run, tiny_model_dir, curated_data, log):

@@ -17,6 +17,8 @@ import pytest
 
 from tests.sweep.conftest import LOCAL
 
+# a safety net for a heavily loaded machine (~3 min when it is not): six trials, three SFT fits
+pytestmark = pytest.mark.timeout(1800)
 SIZES = (4, 8, 12)
 
 
