@@ -9,7 +9,7 @@ import sys
 from skyray.cli_common import add_stage_args
 
 USAGE = (
-    "skyray sweep [--config YAML] [--run-dir DIR] [--address ADDR] [--retry-failed] "
+    "skyray sweep [--config YAML] [--run-dir DIR] [--address ADDR] [--retry-failed] [--force] "
     "[key=value ...]\n       skyray sweep report DIR"
 )
 
@@ -55,7 +55,8 @@ def _run(args) -> int:
     if args.run_dir != "runs/default":
         overrides.append(f"run_dir={args.run_dir}")
     cfg = load_config(SweepConfig, args.config, overrides)
-    sweep_dir, statuses = run_sweep(cfg, args.address, args.retry_failed)
+    force = bool(getattr(args, "force", False))  # --force: every trial again from scratch
+    sweep_dir, statuses = run_sweep(cfg, args.address, args.retry_failed, force)
     failed = 0
     for name, status in statuses.items():
         state = status.get("status", "pending")

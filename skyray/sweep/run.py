@@ -151,16 +151,31 @@ def record_errors(grid: Any, plans: dict[str, TrialPlan]) -> None:
             write_status(folder, plan, "failed", error=one_line(result.error))
 
 
+def discard_trials(sweep_dir: Path, experiment: str) -> None:
+    """``--force``: forget every trial's steps and the Tune experiment (the subsets stay: they
+    are a function of the data and the config)."""
+    import shutil
+
+    from skyray.sweep.plan import TRIALS_DIR
+    from skyray.sweep.report import REPORT_DIR
+
+    for name in (TRIALS_DIR, experiment, REPORT_DIR):
+        shutil.rmtree(sweep_dir / name, ignore_errors=True)
+
+
 def run_sweep(
-    cfg: SweepConfig, address: str | None = None, retry_failed: bool = False
+    cfg: SweepConfig, address: str | None = None, retry_failed: bool = False, force: bool = False
 ) -> tuple[Path, dict[str, dict[str, Any]]]:
     """Plan, run (or resume) every trial, write the report; returns the folder and each trial's
-    status record (``status``: done / failed / ..., ``error``, ``metrics``)."""
+    status record (``status``: done / failed / ..., ``error``, ``metrics``). ``force`` runs every
+    trial again from scratch."""
     from skyray.cluster import init_ray
     from skyray.sweep.report import write_scaling_report
     from skyray.sweep.trainable import read_status
 
     sweep_dir, plans, plan_hash = plan_sweep(cfg)
+    if force:
+        discard_trials(sweep_dir, f"tune-{plan_hash}")
     init_ray(address)
     grid = make_tuner(cfg, sweep_dir, plans, f"tune-{plan_hash}", retry_failed).fit()
     record_errors(grid, {p.name: p for p in plans})

@@ -152,3 +152,15 @@ def test_pending_trials_and_an_empty_sweep(tmp_path):
 def test_not_a_sweep_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a sweep folder"):
         write_scaling_report(tmp_path)
+
+
+def test_force_discards_the_trials_and_the_experiment_but_keeps_the_subsets(tmp_path):
+    from skyray.sweep.run import discard_trials
+
+    sweep = tmp_path / "sweep"
+    fake_sweep(sweep, ["sizes=[10]", "models=[{name: m}]"], accuracy)
+    write_scaling_report(sweep)
+    for folder in ("tune-abcd1234", "subsets/random-n10"):
+        (sweep / folder).mkdir(parents=True)
+    discard_trials(sweep, "tune-abcd1234")
+    assert sorted(p.name for p in sweep.iterdir()) == ["subsets", "sweep.json"]
