@@ -16,6 +16,7 @@ STAGE_COMMANDS = [
     ["eval", "distractors", "--out", "o.jsonl"],
     ["pipeline"],
     ["selfcompare"],
+    ["sweep"],
 ]
 
 
