@@ -24,6 +24,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from skyray.config import require
 from skyray.curate.config import CurateConfig
@@ -31,6 +32,7 @@ from skyray.data.seeds import SeedsConfig
 from skyray.eval.run import EvalConfig
 from skyray.selfcompare.config import SelfCompareConfig
 from skyray.synth.config import SynthConfig
+from skyray.testing.miniworld.config import MiniWorldTeacherConfig
 from skyray.train.config import SFTConfig
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,11 @@ DEFAULT_STEPS = ["seeds", "synth", "curate", "sft", "eval"]
 class PipelineConfig:
     run_dir: str = "runs/demo"  # the run folder all steps write into
     steps: list[str] = field(default_factory=lambda: list(DEFAULT_STEPS))  # stages to run, in order
-    local_teacher: bool = False  # serve the deterministic teacher on 127.0.0.1 for synth
+    local_teacher: bool = False  # serve a local teacher on 127.0.0.1 for synth
+    # which local teacher: "deterministic" (answers from the seeds) or "miniworld" (the
+    # miniature world's teacher: new problems, noise and planted leaks; see skyray.testing)
+    local_teacher_backend: Literal["deterministic", "miniworld"] = "deterministic"
+    miniworld: MiniWorldTeacherConfig = field(default_factory=MiniWorldTeacherConfig)
     seeds: SeedsConfig = field(default_factory=SeedsConfig)  # step 1
     synth: SynthConfig = field(default_factory=SynthConfig)  # step 2
     curate: CurateConfig = field(default_factory=CurateConfig)  # step 3
@@ -84,28 +90,31 @@ def _require_done(path: Path, name: str) -> Path:
 
 
 @contextlib.contextmanager
-def _local_teacher(synth: SynthConfig, seeds_path: Path):
-    """Serve the deterministic teacher (answering from ``seeds_path``) at the host and port of
-    ``synth.teacher.base_url``, so the synth config, and so its fingerprint, stays the same."""
+def _local_teacher(cfg: PipelineConfig, seeds_path: Path):
+    """Serve the local teacher (the deterministic one answers from ``seeds_path``) at the host
+    and port of ``synth.teacher.base_url``, so the synth config, and so its fingerprint, stays
+    the same."""
     from urllib.parse import urlparse
 
     from skyray.serve.server import ServeConfig, running_server
 
+    synth = cfg.synth
     url = urlparse(synth.teacher.base_url)
     require(
         url.hostname in ("127.0.0.1", "localhost") and url.port is not None,
         f"local_teacher needs synth.teacher.base_url on 127.0.0.1 with a port, got {url.geturl()}",
     )
     serve_cfg = ServeConfig(
-        backend="deterministic",
+        backend=cfg.local_teacher_backend,
         engine="uvicorn",
         model_name=synth.teacher.model,
         seeds_path=str(seeds_path),
         host="127.0.0.1",
         port=int(url.port),
+        miniworld=cfg.miniworld,
     )
     with running_server(serve_cfg) as base_url:
-        logger.info("pipeline: local deterministic teacher at %s", base_url)
+        logger.info("pipeline: local %s teacher at %s", cfg.local_teacher_backend, base_url)
         yield
 
 
@@ -130,7 +139,7 @@ def run_pipeline(
             seeds = _require_done(step_path(run_dir, "seeds"), name) / SEEDS_FILE
             finished = not force and Step(run_dir, index, "synth").is_done(cfg.synth, [seeds])
             teacher = (
-                _local_teacher(cfg.synth, seeds) if cfg.local_teacher and not finished else None
+                _local_teacher(cfg, seeds) if cfg.local_teacher and not finished else None
             )
             with teacher or contextlib.nullcontext():
                 done[name] = run_synth(cfg.synth, run_dir, index, seeds, address, force)

@@ -1,0 +1,188 @@
+"""Random puzzles: fresh ones of a kind and level, and the edits the teacher makes to them.
+
+Everything takes a ``random.Random`` so callers decide determinism. A puzzle belongs to the
+held-out *test region* when the hash of its solution lines falls in a fixed share
+(:func:`in_test_region`): the test split is drawn from that region and every other puzzle
+(train split, the teacher's new problems) from outside it, so no clean problem can share its
+solution with a test item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import replace
+
+from skyray.testing.miniworld.world import (
+    ITEMS,
+    KINDS,
+    MAX_LEVEL,
+    MAX_VALUE,
+    NAMES,
+    Puzzle,
+    Step,
+    answer,
+    apply,
+    solve,
+)
+
+TEST_SHARE = 8  # one puzzle in TEST_SHARE (by solution hash) is reserved for the test split
+MIN_STEPS = {"story": 1, "reverse": 1, "groups": 0, "pair": 0}
+OFFSET = {"story": 0, "reverse": 0, "groups": 1, "pair": 2}
+START_MAX = 40
+
+
+def kinds_for(level: int) -> list[str]:
+    return [k for k in KINDS if MIN_STEPS[k] <= level - OFFSET[k]]
+
+
+def in_test_region(p: Puzzle) -> bool:
+    solved = solve(p)
+    assert solved is not None, "only well-posed puzzles have a region"
+    digest = hashlib.sha256("\n".join(solved[0]).encode()).digest()
+    return digest[0] % TEST_SHARE == 0
+
+
+def random_step(rng: random.Random, value: int) -> Step | None:
+    """A step that keeps ``value`` a whole number in range, or None after a few tries."""
+    for _ in range(20):
+        op = rng.choices("+-*/", weights=(4, 4, 1.5, 1.5))[0]
+        n = rng.randint(2, 9) if op in "+-" else rng.randint(2, 3)
+        if apply(value, Step(op, n)) is not None:
+            return Step(op, n)
+    return None
+
+
+def _chain(rng: random.Random, value: int, count: int) -> tuple[Step, ...] | None:
+    steps = []
+    for _ in range(count):
+        step = random_step(rng, value)
+        if step is None:
+            return None
+        steps.append(step)
+        value = apply(value, step)  # type: ignore[assignment]
+    return tuple(steps)
+
+
+def random_puzzle(rng: random.Random, kind: str, level: int, region: str = "train") -> Puzzle:
+    """A well-posed puzzle of ``kind`` and ``level`` in the ``region`` ("train" or "test")."""
+    if kind not in kinds_for(level):
+        raise ValueError(f"no {kind} puzzle has level {level}")
+    while True:
+        p = _draw(rng, kind, level - OFFSET[kind])
+        if p is not None and solve(p) is not None and in_test_region(p) == (region == "test"):
+            return p
+
+
+def _draw(rng: random.Random, kind: str, num_steps: int) -> Puzzle | None:
+    name, other = rng.sample(NAMES, 2)
+    item, style = rng.choice(ITEMS), rng.randint(0, 1)
+    if kind == "pair":
+        diff, small = rng.randint(1, 9), rng.randint(1, 20)
+        first, extra, value = 2 * small + diff, diff, small + diff
+    else:
+        first, extra = rng.randint(2, START_MAX), rng.randint(3, 9) if kind == "groups" else 0
+        value = first
+    steps = _chain(rng, value, num_steps)
+    if steps is None:
+        return None
+    if kind == "reverse":  # `first` is the unknown start; the question gives the result
+        for step in steps:
+            value = apply(value, step)  # type: ignore[assignment]
+        first, item = value, ITEMS[0]
+    return Puzzle(
+        kind=kind,
+        name=name,
+        item=item,
+        first=first,
+        steps=steps,
+        extra=extra,
+        other=other if kind == "pair" else "",
+        style=style,
+    )
+
+
+def renumber(rng: random.Random, p: Puzzle) -> Puzzle:
+    """A new puzzle of the same kind and level (new numbers, names and steps)."""
+    return random_puzzle(rng, p.kind, p.level)
+
+
+def recast(rng: random.Random, p: Puzzle) -> Puzzle:
+    """The same numbers with another person and object."""
+    while True:
+        name, other = rng.sample(NAMES, 2)
+        item = ITEMS[0] if p.kind == "reverse" else rng.choice(ITEMS)
+        q = replace(p, name=name, item=item, other=other if p.kind == "pair" else "")
+        if (q.name, q.item) != (p.name, p.item):
+            return q
+
+
+def add_step(rng: random.Random, p: Puzzle) -> Puzzle | None:
+    """``p`` with one more step (one more solution line), or None at MAX_LEVEL."""
+    if p.level >= MAX_LEVEL:
+        return None
+    for _ in range(50):
+        if p.kind == "reverse":
+            start = answer(p)
+            assert start is not None
+            steps = p.steps + (random_step(rng, p.first) or Step("+", 2),)
+            value = start
+            for step in steps:
+                value = apply(value, step)  # type: ignore[assignment]
+                if value is None:
+                    break
+            if value is None:
+                continue
+            q = replace(p, steps=steps, first=value)
+        else:
+            solved = solve(p)
+            assert solved is not None
+            # the amount before the groups' remainder step, or the final amount
+            last = _amount_before_end(p)
+            step = random_step(rng, last)
+            if step is None:
+                continue
+            q = p.with_steps(p.steps + (step,))
+        if solve(q) is not None and not in_test_region(q):
+            return q
+    return None
+
+
+def _amount_before_end(p: Puzzle) -> int:
+    value = p.first if p.kind != "pair" else (p.first + p.extra) // 2
+    for step in p.steps:
+        value = apply(value, step)  # type: ignore[assignment]
+    return value
+
+
+def make_flawed(rng: random.Random, p: Puzzle) -> Puzzle:
+    """``p`` with one step that takes away more than there is (not well posed)."""
+    if not p.steps:
+        return replace(p, steps=(Step("-", MAX_VALUE),))
+    i = rng.randrange(len(p.steps))
+    steps = list(p.steps)
+    steps[i] = Step("-", rng.randint(MAX_VALUE // 2 + 1, MAX_VALUE))
+    return p.with_steps(tuple(steps))
+
+
+def repair(rng: random.Random, p: Puzzle) -> Puzzle:
+    """A well-posed puzzle keeping ``p``'s start, people and object, and its steps up to the
+    first one that fails (the rest are drawn again)."""
+    for _ in range(50):
+        keep: list[Step] = []
+        value = p.first if p.kind != "pair" else (p.first + p.extra) // 2
+        for step in p.steps:
+            out = apply(value, step) if p.kind != "reverse" else None
+            if out is None:
+                break
+            keep.append(step)
+            value = out
+        rest = _chain(rng, value, len(p.steps) - len(keep))
+        if p.kind == "reverse":
+            q = random_puzzle(rng, "reverse", p.level)
+            return replace(q, name=p.name, style=p.style)
+        if rest is not None:
+            q = p.with_steps(tuple(keep) + rest)
+            if solve(q) is not None and not in_test_region(q):
+                return q
+    return renumber(rng, p)

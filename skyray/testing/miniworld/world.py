@@ -1,0 +1,132 @@
+"""The miniature world: short math word problems whose level is the number of solution steps.
+
+A :class:`Puzzle` is a running amount changed by a chain of :class:`Step` operations, told in one
+of four ways (the MATH-like ``subject``):
+
+- ``story`` (Arithmetic): start with an amount, apply the steps, ask for the result;
+- ``reverse`` (Algebra): a number is picked, the steps are applied, the result is given; the
+  solution undoes the steps from the last to the first;
+- ``groups`` (Number Theory): a story whose amount is then packed into bags; ask the remainder;
+- ``pair`` (Systems): two amounts given by their sum and difference, then a story on the larger.
+
+The solution is one numbered line per step (``Step 2: 12 - 3 = 9.``) and ``The answer is X``, so
+level = lines. The step numbers keep a short solution from ever being a run of tokens inside a
+longer one (what 30-gram decontamination would flag).
+Every amount stays a whole number in ``1..MAX_VALUE``; :func:`solve` returns None otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+KINDS = ("story", "reverse", "groups", "pair")
+SUBJECTS = {"story": "Arithmetic", "reverse": "Algebra", "groups": "Number Theory", "pair": "Systems"}
+MAX_LEVEL = 5
+MAX_VALUE = 99
+NAMES = ("Ava", "Ben", "Cal", "Dan", "Eve", "Fay", "Gus", "Ivy")
+ITEMS = ("coins", "pens", "cards", "shells", "stamps", "beads", "books", "eggs")
+
+
+@dataclass(frozen=True)
+class Step:
+    op: str  # "+", "-", "*" or "/"
+    n: int
+
+
+@dataclass(frozen=True)
+class Puzzle:
+    kind: str  # one of KINDS
+    name: str
+    item: str
+    first: int  # story/groups: the start amount; reverse: the final result; pair: the total
+    steps: tuple[Step, ...]
+    extra: int = 0  # groups: the bag size; pair: the difference
+    other: str = ""  # pair: the second person
+    style: int = 0  # wording variant (0 or 1); rephrasing flips it
+
+    @property
+    def subject(self) -> str:
+        return SUBJECTS[self.kind]
+
+    @property
+    def level(self) -> int:
+        return len(self.steps) + {"story": 0, "reverse": 0, "groups": 1, "pair": 2}[self.kind]
+
+    def with_steps(self, steps: tuple[Step, ...]) -> Puzzle:
+        return replace(self, steps=steps)
+
+
+def apply(value: int, step: Step) -> int | None:
+    """``value op n``, or None when it leaves the whole numbers 1..MAX_VALUE."""
+    if step.op == "+":
+        out = value + step.n
+    elif step.op == "-":
+        out = value - step.n
+    elif step.op == "*":
+        out = value * step.n
+    elif step.op == "/":
+        if value % step.n:
+            return None
+        out = value // step.n
+    else:
+        raise ValueError(f"unknown op {step.op!r}")
+    return out if 1 <= out <= MAX_VALUE else None
+
+
+INVERSE = {"+": "-", "-": "+", "*": "/", "/": "*"}
+
+
+def solve(p: Puzzle) -> tuple[list[str], int] | None:
+    """(solution lines, answer), or None when the puzzle is not well posed."""
+    lines: list[str] = []
+    steps = p.steps
+    if p.kind == "reverse":
+        steps = tuple(Step(INVERSE[s.op], s.n) for s in reversed(p.steps))
+    value = p.first
+    if not 1 <= value <= MAX_VALUE:
+        return None
+    if p.kind == "pair":
+        total, diff = p.first, p.extra
+        if diff < 1 or (total + diff) % 2 or total - diff < 2:
+            return None
+        value = (total + diff) // 2
+        lines += [f"{total} + {diff} = {total + diff}.", f"{total + diff} / 2 = {value}."]
+    for step in steps:
+        out = apply(value, step)
+        if out is None:
+            return None
+        lines.append(f"{value} {step.op} {step.n} = {out}.")
+        value = out
+    if p.kind == "reverse" and not _forward_ok(value, p.steps):
+        return None
+    if p.kind == "groups":
+        if p.extra < 2:
+            return None
+        lines.append(f"{value} % {p.extra} = {value % p.extra}.")
+        value = value % p.extra
+    return lines, value
+
+
+def _forward_ok(value: int, steps: tuple[Step, ...]) -> bool:
+    for step in steps:
+        value = apply(value, step)  # type: ignore[assignment]
+        if value is None:
+            return False
+    return True
+
+
+def answer(p: Puzzle) -> int | None:
+    solved = solve(p)
+    return None if solved is None else solved[1]
+
+
+def solution_text(p: Puzzle) -> str:
+    """The step-by-step solution ending in ``The answer is X`` (the puzzle must be well posed)."""
+    solved = solve(p)
+    assert solved is not None, f"ill-posed puzzle {p}"
+    lines, value = solved
+    return "\n".join([*numbered(lines), f"The answer is {value}"])
+
+
+def numbered(lines: list[str]) -> list[str]:
+    return [f"Step {i}: {line}" for i, line in enumerate(lines, start=1)]
