@@ -27,7 +27,7 @@ from skyray.serve.backends import Result, apply_stop
 from skyray.testing.miniworld import gen
 from skyray.testing.miniworld.config import MiniWorldTeacherConfig
 from skyray.testing.miniworld.text import parse, render
-from skyray.testing.miniworld.world import MAX_VALUE, Puzzle, numbered, solve, solution_text
+from skyray.testing.miniworld.world import MAX_VALUE, Puzzle, numbered, solution_text, solve
 
 ADD_STEP = ("evol_constraints", "evol_deepen", "evol_reasoning")
 UNSOLVABLE = "I am not able to solve this problem; it does not say enough."
