@@ -18,7 +18,13 @@ class MiniWorldTeacherConfig:
     seed: int = 0  # the world's splits (the test split leaks come from)
 
     def __post_init__(self) -> None:
-        for name in ("wrong_share", "truncated_share", "chatty_share", "flawed_share", "leak_share"):
+        for name in (
+            "wrong_share",
+            "truncated_share",
+            "chatty_share",
+            "flawed_share",
+            "leak_share",
+        ):
             require(0 <= getattr(self, name) <= 1, f"miniworld.{name} must be in [0, 1]")
         require(
             self.wrong_share + self.truncated_share + self.chatty_share <= 1,

@@ -26,7 +26,10 @@ STORY_STEPS = {
     "+": ("{N} gets {n} more.", "{N} finds {n} more {I}."),
     "-": ("{N} gives away {n}.", "{N} loses {n} {I}."),
     "*": ("{N} then has {n} times as many.", "The {I} of {N} grow {n} times."),
-    "/": ("{N} splits them into {n} equal parts and keeps one.", "{N} keeps one of {n} equal parts."),
+    "/": (
+        "{N} splits them into {n} equal parts and keeps one.",
+        "{N} keeps one of {n} equal parts.",
+    ),
 }
 REVERSE_STEPS = {
     "+": ("{N} adds {n}.", "Then {N} adds {n} to it."),
@@ -36,7 +39,10 @@ REVERSE_STEPS = {
 }
 END = {
     "story": ("How many {I} does {N} have now?", "How many {I} does {N} have in the end?"),
-    "reverse": ("The result is {v}. What was the number?", "{N} ends with {v}. What number did {N} pick?"),
+    "reverse": (
+        "The result is {v}. What was the number?",
+        "{N} ends with {v}. What number did {N} pick?",
+    ),
     "groups": (
         "{N} packs them in bags of {m}. How many {I} are left over?",
         "{N} puts them in groups of {m}. How many {I} are not in a full group?",
@@ -82,7 +88,9 @@ def _compile(template: str) -> tuple[re.Pattern[str], list[str]]:
 
 def _table(templates: dict[str, tuple[str, str]]) -> list[tuple[str, int, re.Pattern, list[str]]]:
     return [
-        (key, style, *_compile(t)) for key, pair in templates.items() for style, t in enumerate(pair)
+        (key, style, *_compile(t))
+        for key, pair in templates.items()
+        for style, t in enumerate(pair)
     ]
 
 

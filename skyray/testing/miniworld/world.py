@@ -20,7 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 KINDS = ("story", "reverse", "groups", "pair")
-SUBJECTS = {"story": "Arithmetic", "reverse": "Algebra", "groups": "Number Theory", "pair": "Systems"}
+SUBJECTS = {
+    "story": "Arithmetic",
+    "reverse": "Algebra",
+    "groups": "Number Theory",
+    "pair": "Systems",
+}
 MAX_LEVEL = 5
 MAX_VALUE = 99
 NAMES = ("Ava", "Ben", "Cal", "Dan", "Eve", "Fay", "Gus", "Ivy")
@@ -65,7 +70,7 @@ def apply(value: int, step: Step) -> int | None:
     elif step.op == "*":
         out = value * step.n
     elif step.op == "/":
-        if value % step.n:
+        if step.n < 1 or value % step.n:
             return None
         out = value // step.n
     else:
@@ -100,7 +105,7 @@ def solve(p: Puzzle) -> tuple[list[str], int] | None:
     if p.kind == "reverse" and not _forward_ok(value, p.steps):
         return None
     if p.kind == "groups":
-        if p.extra < 2:
+        if p.extra < 2:  # also keeps `%` away from 0
             return None
         lines.append(f"{value} % {p.extra} = {value % p.extra}.")
         value = value % p.extra
