@@ -92,6 +92,8 @@ class MiniWorldTeacher:
             return self.solve(question, key)
         if name == "xwin_verify":
             return self.verify(question), "stop"
+        if name in ("selfcompare", "selfconfirm"):  # SkyMath: compare with the previous answer
+            return self.compare(question, fields.get("previous_response", ""), key)
         puzzle = _parse_known(question)
         if puzzle is None:  # not a problem of this world: leave it as it is
             return question, "stop"
@@ -151,6 +153,14 @@ class MiniWorldTeacher:
             return UNSOLVABLE, "stop"
         return self._noisy(text, key)
 
+    def compare(self, question: str, previous: str, key: str) -> tuple[str, str]:
+        """Name the first step where ``previous`` leaves the world's solution, then solve."""
+        puzzle = _parse_known(question)
+        if puzzle is None or solve(puzzle) is None:
+            return UNSOLVABLE, "stop"
+        text = solution_text(puzzle)
+        return f"Comparison: {first_difference(previous, text)}\n{text}", "stop"
+
     def _noisy(self, text: str, key: str) -> tuple[str, str]:
         u, cfg = _unit(key, "noise"), self.cfg
         if u < cfg.wrong_share:
@@ -163,6 +173,22 @@ class MiniWorldTeacher:
             body, _, value = text.rpartition("\nThe answer is ")
             return f"Sure, happy to help!\n{body}\nSo that leaves {value}, I think. :)", "stop"
         return text, "stop"
+
+
+def first_difference(previous: str, solution: str) -> str:
+    """One sentence on where ``previous`` first differs from the correct ``solution``."""
+    given = [ln.strip() for ln in previous.strip().splitlines() if ln.strip()]
+    for k, line in enumerate(solution.splitlines()):
+        if line.startswith("The answer is"):
+            break
+        if k >= len(given):
+            return f"the previous answer stops before step {k + 1}, which is {line!r}."
+        if given[k] != line:
+            return (
+                f"the previous answer goes wrong at step {k + 1}: it wrote {given[k]!r}, "
+                f"but the step is {line!r}."
+            )
+    return "every step of the previous answer is right."
 
 
 def _parse_known(question: str) -> Puzzle | None:
