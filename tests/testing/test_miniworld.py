@@ -12,8 +12,8 @@ from skyray.testing.miniworld import gen
 from skyray.testing.miniworld.config import MiniWorldTeacherConfig
 from skyray.testing.miniworld.splits import split_problems
 from skyray.testing.miniworld.teacher import MiniWorldTeacher
-from skyray.testing.miniworld.text import parse, render
-from skyray.testing.miniworld.world import KINDS, MAX_LEVEL, answer, solution_text, solve
+from skyray.testing.miniworld.text import parse, render, solution_text
+from skyray.testing.miniworld.world import KINDS, MAX_LEVEL, answer, solve
 
 
 def _puzzles(count: int, seed: int = 0):
@@ -37,7 +37,7 @@ def test_render_parse_round_trip_and_level_is_the_number_of_steps():
             assert parsed is not None and not parsed.has_unknown
             assert parsed.build(0) == q
         lines = solution_text(p).splitlines()
-        assert len(lines) == p.level + 1 and lines[-1] == f"The answer is {answer(p)}"
+        assert len(lines) == p.level + 2 and lines[-1] == f"The answer is {answer(p)}"
 
 
 def test_every_kind_has_levels_and_well_posed_answers():

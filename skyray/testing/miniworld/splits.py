@@ -13,8 +13,8 @@ import random
 
 from skyray.records import Problem
 from skyray.testing.miniworld.gen import kinds_for, random_puzzle
-from skyray.testing.miniworld.text import render
-from skyray.testing.miniworld.world import MAX_LEVEL, Puzzle, answer, solution_text
+from skyray.testing.miniworld.text import render, solution_text
+from skyray.testing.miniworld.world import MAX_LEVEL, Puzzle, answer
 
 NUM_TRAIN_PER_LEVEL = 400
 NUM_TEST_PER_LEVEL = 60

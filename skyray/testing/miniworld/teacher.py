@@ -26,8 +26,8 @@ from typing import Any
 from skyray.serve.backends import Result, apply_stop
 from skyray.testing.miniworld import gen
 from skyray.testing.miniworld.config import MiniWorldTeacherConfig
-from skyray.testing.miniworld.text import parse, render
-from skyray.testing.miniworld.world import MAX_VALUE, Puzzle, numbered, solution_text, solve
+from skyray.testing.miniworld.text import explain, parse, render, solution_text
+from skyray.testing.miniworld.world import MAX_VALUE, Puzzle, solve
 
 ADD_STEP = ("evol_constraints", "evol_deepen", "evol_reasoning")
 UNSOLVABLE = "I am not able to solve this problem; it does not say enough."
@@ -206,7 +206,7 @@ def _solve_backward(masked: str, given: str) -> str | None:
     for x in range(0, MAX_VALUE + 1):
         solved = solve(parsed.build(x))
         if solved is not None and solved[1] == int(given):
-            lines = numbered(solved[0])
+            lines = explain(parsed.build(x))
             return "\n".join(
                 [f"Try X = {x}.", *lines, f"This gives {given}, as stated.", f"The answer is {x}"]
             )

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from skyray.testing.miniworld.world import ITEMS, KINDS, NAMES, Puzzle, Step
+from skyray.testing.miniworld.world import ITEMS, KINDS, NAMES, Puzzle, Step, solve
 
 START = {
     "story": ("{N} has {v} {I}.", "{N} starts with {v} {I}."),
@@ -32,10 +32,10 @@ STORY_STEPS = {
     ),
 }
 REVERSE_STEPS = {
-    "+": ("{N} adds {n}.", "Then {N} adds {n} to it."),
-    "-": ("{N} subtracts {n}.", "Then {N} takes {n} away."),
-    "*": ("{N} multiplies it by {n}.", "Then {N} multiplies the result by {n}."),
-    "/": ("{N} divides it by {n}.", "Then {N} divides the result by {n}."),
+    "+": ("{N} adds {n}.", "{N} then adds {n} to it."),
+    "-": ("{N} subtracts {n}.", "{N} then takes {n} away."),
+    "*": ("{N} multiplies it by {n}.", "{N} then multiplies the result by {n}."),
+    "/": ("{N} divides it by {n}.", "{N} then divides the result by {n}."),
 }
 END = {
     "story": ("How many {I} does {N} have now?", "How many {I} does {N} have in the end?"),
@@ -66,6 +66,50 @@ def render(p: Puzzle) -> str:
     parts += [_fill(steps_for(p.kind)[st.op][s], p, n=st.n) for st in p.steps]
     parts.append(_fill(END[p.kind][s], p, v=p.first, m=p.extra))
     return " ".join(parts)
+
+
+def _sentences(text: str) -> list[str]:
+    return [t.strip() for t in re.findall(r"[^.?]+[.?]", text)]
+
+
+def explain(p: Puzzle) -> list[str]:
+    """The written solution's lines: each step's own sentence, then its arithmetic.
+
+    Copying the sentence first turns "which step comes next" into "which sentence follows the
+    one just copied", a lookup a small model learns fast; the arithmetic then only needs what is
+    on its own line and the line before.
+    """
+    solved = solve(p)
+    assert solved is not None, f"ill-posed puzzle {p}"
+    maths, s = solved[0], p.style
+    steps = [_fill(steps_for(p.kind)[st.op][s], p, n=st.n)[:-1] for st in p.steps]
+    if p.kind == "reverse":
+        first = _sentences(_fill(END["reverse"][s], p, v=p.first))[0]
+        undo = [
+            f"Undoing {sentence}: {line}"
+            for sentence, line in zip(reversed(steps), maths, strict=True)
+        ]
+        return [first, *undo]
+    lines = _sentences(_fill(START[p.kind][s], p, v=p.first, m=p.extra))
+    if p.kind == "pair":
+        lines = [
+            " ".join(lines),
+            f"Twice what {p.name} has: {maths[0]}",
+            f"{p.name} has half of that: {maths[1]}",
+        ]
+        maths = maths[2:]
+    lines += [f"{sentence}: {line}" for sentence, line in zip(steps, maths, strict=False)]
+    if p.kind == "groups":
+        bags = _sentences(_fill(END["groups"][s], p, m=p.extra))[0][:-1]
+        lines.append(f"{bags}: {maths[-1]}")
+    return lines
+
+
+def solution_text(p: Puzzle) -> str:
+    """The step-by-step solution ending in ``The answer is X`` (the puzzle must be well posed)."""
+    solved = solve(p)
+    assert solved is not None, f"ill-posed puzzle {p}"
+    return "\n".join([*explain(p), f"The answer is {solved[1]}"])
 
 
 # ----- parsing ------------------------------------------------------------------------------

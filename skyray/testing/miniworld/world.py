@@ -9,9 +9,9 @@ of four ways (the MATH-like ``subject``):
 - ``groups`` (Number Theory): a story whose amount is then packed into bags; ask the remainder;
 - ``pair`` (Systems): two amounts given by their sum and difference, then a story on the larger.
 
-The solution is one numbered line per step (``Step 2: 12 - 3 = 9.``) and ``The answer is X``, so
-level = lines. The step numbers keep a short solution from ever being a run of tokens inside a
-longer one (what 30-gram decontamination would flag).
+:func:`solve` gives one arithmetic line per step (``12 - 3 = 9.``), so level = steps; the
+written solution (:func:`skyray.testing.miniworld.text.solution_text`) puts each step's
+sentence before its line.
 Every amount stays a whole number in ``1..MAX_VALUE``; :func:`solve` returns None otherwise.
 """
 
@@ -123,15 +123,3 @@ def _forward_ok(value: int, steps: tuple[Step, ...]) -> bool:
 def answer(p: Puzzle) -> int | None:
     solved = solve(p)
     return None if solved is None else solved[1]
-
-
-def solution_text(p: Puzzle) -> str:
-    """The step-by-step solution ending in ``The answer is X`` (the puzzle must be well posed)."""
-    solved = solve(p)
-    assert solved is not None, f"ill-posed puzzle {p}"
-    lines, value = solved
-    return "\n".join([*numbered(lines), f"The answer is {value}"])
-
-
-def numbered(lines: list[str]) -> list[str]:
-    return [f"Step {i}: {line}" for i, line in enumerate(lines, start=1)]
