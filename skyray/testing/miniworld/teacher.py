@@ -206,7 +206,7 @@ def _solve_backward(masked: str, given: str) -> str | None:
     for x in range(0, MAX_VALUE + 1):
         solved = solve(parsed.build(x))
         if solved is not None and solved[1] == int(given):
-            lines = explain(parsed.build(x))
+            lines = [f"- {line}" for line in explain(parsed.build(x))]
             return "\n".join(
                 [f"Try X = {x}.", *lines, f"This gives {given}, as stated.", f"The answer is {x}"]
             )

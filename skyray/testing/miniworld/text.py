@@ -109,7 +109,8 @@ def solution_text(p: Puzzle) -> str:
     """The step-by-step solution ending in ``The answer is X`` (the puzzle must be well posed)."""
     solved = solve(p)
     assert solved is not None, f"ill-posed puzzle {p}"
-    return "\n".join([*explain(p), f"The answer is {solved[1]}"])
+    # "- " keeps every copied word after a space, so it is the same token as in the question
+    return "\n".join([*(f"- {line}" for line in explain(p)), f"The answer is {solved[1]}"])
 
 
 # ----- parsing ------------------------------------------------------------------------------
