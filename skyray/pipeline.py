@@ -138,9 +138,7 @@ def run_pipeline(
 
             seeds = _require_done(step_path(run_dir, "seeds"), name) / SEEDS_FILE
             finished = not force and Step(run_dir, index, "synth").is_done(cfg.synth, [seeds])
-            teacher = (
-                _local_teacher(cfg, seeds) if cfg.local_teacher and not finished else None
-            )
+            teacher = _local_teacher(cfg, seeds) if cfg.local_teacher and not finished else None
             with teacher or contextlib.nullcontext():
                 done[name] = run_synth(cfg.synth, run_dir, index, seeds, address, force)
         elif name == "curate":

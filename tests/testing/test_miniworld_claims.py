@@ -7,7 +7,7 @@ from skyray.testing.miniworld.claims import (
     selfcompare_claim,
     stage2_claim,
 )
-from skyray.testing.miniworld.leaks import planted_leaks
+from skyray.testing.miniworld.leaks import classify
 from skyray.testing.miniworld.splits import split_problems
 
 
@@ -23,11 +23,10 @@ def test_scaling_claim_needs_separated_end_intervals():
 def test_stage2_leak_and_selfcompare_claims():
     assert stage2_claim(2000, (5, 120), (20, 120)).held
     assert not stage2_claim(2000, (20, 120), (20, 120)).held
+    counts = {c: {"rows": 1, "dropped": 1} for c in ("planted", "paraphrased", "derived")}
     audit = {
-        "planted": {"s1": "miniworld-test:L1:0003"},
-        "caught": {"s1": "miniworld-test:L1:0003"},
-        "missed": [],
-        "clean_dropped": [],
+        "leaks": {"planted": {"s1": "miniworld-test:L1:0003"}},
+        "counts": counts | {"clean": {"rows": 9, "dropped": 0}},
         "ok": True,
     }
     claim = leak_claim(audit)
@@ -37,15 +36,23 @@ def test_stage2_leak_and_selfcompare_claims():
     assert text.startswith("# What this run shows") and "held" in text
 
 
-def test_planted_leaks_match_either_wording_only():
+def test_leak_classes_follow_wording_and_lineage():
     from dataclasses import replace
 
     from skyray.testing.miniworld.text import parse, render
 
     item = split_problems("test")[7]
-    other = render(
-        replace(parse(item.problem).build(0), style=1 - parse(item.problem).build(0).style)
-    )
-    train = split_problems("train")[0]
-    found = planted_leaks({"a": item.problem, "b": other, "c": train.problem, "d": "not a problem"})
-    assert found == {"a": item.id, "b": item.id}
+    puzzle = parse(item.problem).build(0)
+    other = render(replace(puzzle, style=1 - puzzle.style))
+    train = split_problems("train")
+    rows = [
+        {"id": "a", "question": item.problem, "parent_id": ""},
+        {"id": "b", "question": other, "parent_id": "a"},
+        {"id": "c", "question": train[0].problem, "parent_id": "a"},
+        {"id": "d", "question": train[1].problem, "parent_id": "c"},
+        {"id": "e", "question": train[2].problem, "parent_id": ""},
+        {"id": "f", "question": "not a problem", "parent_id": ""},
+    ]
+    found = classify(rows)
+    assert found["planted"] == {"a": item.id} and found["paraphrased"] == {"b": item.id}
+    assert found["derived"] == {"c": item.id, "d": item.id}

@@ -82,16 +82,23 @@ def stage2_claim(size: int, before: tuple[int, int], after: tuple[int, int]) -> 
 
 
 def leak_claim(audit: dict[str, Any], max_listed: int = 20) -> Claim:
-    planted, caught = audit["planted"], audit["caught"]
+    """From :meth:`skyray.testing.miniworld.leaks.LeakAudit.as_dict`."""
+    planted, counts = audit["leaks"]["planted"], audit["counts"]
     items = sorted(set(planted.values()))
     listed = ", ".join(f"`{i}`" for i in items[:max_listed])
     more = f" and {len(items) - max_listed} more" if len(items) > max_listed else ""
+
+    def frac(name: str) -> str:
+        return f"{counts[name]['dropped']} of {counts[name]['rows']}"
+
     return Claim(
-        "30-gram decontamination removes the leaks, and only them",
-        bool(audit["ok"]) and bool(planted),
-        f"{len(planted)} synthetic samples were planted test items ({len(items)} distinct "
-        f"items: {listed}{more}); decontamination dropped {len(caught)} rows, missed "
-        f"{len(audit['missed'])} leaks and dropped {len(audit['clean_dropped'])} clean rows.",
+        "30-gram decontamination removes the leaks without hurting",
+        bool(audit["ok"]),
+        f"The teacher planted {len(planted)} verbatim test problems ({len(items)} distinct "
+        f"items: {listed}{more}); decontamination dropped {frac('planted')} of them and "
+        f"{frac('clean')} clean rows. Of rows built on a leak it caught "
+        f"{frac('derived')} descendants (an added step, other names) and {frac('paraphrased')}"
+        " rephrasings: n-gram matching does not see a leak in other words.",
     )
 
 

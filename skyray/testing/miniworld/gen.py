@@ -3,8 +3,8 @@
 Everything takes a ``random.Random`` so callers decide determinism. A puzzle belongs to the
 held-out *test region* when the hash of its solution's numbers falls in a fixed share
 (:func:`in_test_region`): the test split is drawn from that region and every other puzzle
-(train split, the teacher's new problems) from outside it, so no clean problem can share its
-solution with a test item.
+(train split, the teacher's new problems) is *clean* (:func:`is_clean`): outside it, and
+sharing no 30-gram with a test item (:mod:`skyray.testing.miniworld.guard`).
 """
 
 from __future__ import annotations
@@ -68,13 +68,26 @@ def _chain(rng: random.Random, value: int, count: int) -> tuple[Step, ...] | Non
     return tuple(steps)
 
 
+def is_clean(p: Puzzle) -> bool:
+    """Well posed, outside the test region, and no 30-gram shared with a test item."""
+    from skyray.testing.miniworld.guard import overlaps_test
+    from skyray.testing.miniworld.text import render, solution_text
+
+    if solve(p) is None or in_test_region(p):
+        return False
+    return not overlaps_test(render(p), solution_text(p))
+
+
 def random_puzzle(rng: random.Random, kind: str, level: int, region: str = "train") -> Puzzle:
-    """A well-posed puzzle of ``kind`` and ``level`` in the ``region`` ("train" or "test")."""
+    """A well-posed puzzle of ``kind`` and ``level``: a clean one (``region`` "train", see
+    :func:`is_clean`) or one of the test region ("test")."""
     if kind not in kinds_for(level):
         raise ValueError(f"no {kind} puzzle has level {level}")
     while True:
         p = _draw(rng, kind, level - OFFSET[kind])
-        if p is not None and solve(p) is not None and in_test_region(p) == (region == "test"):
+        if p is None or solve(p) is None:
+            continue
+        if (region == "test" and in_test_region(p)) or (region == "train" and is_clean(p)):
             return p
 
 
@@ -117,7 +130,7 @@ def recast(rng: random.Random, p: Puzzle) -> Puzzle:
         name, other = rng.sample(NAMES, 2)
         item = ITEMS[0] if p.kind == "reverse" else rng.choice(ITEMS)
         q = replace(p, name=name, item=item, other=other if p.kind == "pair" else "")
-        if (q.name, q.item) != (p.name, p.item):
+        if (q.name, q.item) != (p.name, p.item) and is_clean(q):
             return q
 
 
@@ -147,7 +160,7 @@ def add_step(rng: random.Random, p: Puzzle) -> Puzzle | None:
             if step is None:
                 continue
             q = p.with_steps(p.steps + (step,))
-        if solve(q) is not None and not in_test_region(q):
+        if is_clean(q):
             return q
     return None
 
@@ -188,6 +201,6 @@ def repair(rng: random.Random, p: Puzzle) -> Puzzle:
             return replace(q, name=p.name, style=p.style)
         if rest is not None:
             q = p.with_steps(tuple(keep) + rest)
-            if solve(q) is not None and not in_test_region(q):
+            if is_clean(q):
                 return q
     return renumber(rng, p)
