@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from skyray.synth.backward import make_backward
+from skyray.synth.backward import make_backward, sv_question
 from skyray.synth.prompts import render as render_prompt_template
 from skyray.testing.miniworld import gen
 from skyray.testing.miniworld.config import MiniWorldTeacherConfig
@@ -81,6 +81,11 @@ def test_teacher_solves_rewrites_and_is_deterministic():
         assert _ask(teacher, "solve", question=back.question).text.endswith(
             f"The answer is {back.value}"
         )
+    masked = q.replace("7", "X")
+    statement = _ask(teacher, "sv_rewrite", question=masked, answer="9").text
+    assert statement.endswith("Ava has 9 coins now.") and "X" in statement
+    solved = _ask(teacher, "solve", question=sv_question(statement)).text
+    assert solved.endswith("The answer is 7")
 
 
 def test_teacher_noise_shares_and_xwin_flaws():
@@ -112,7 +117,7 @@ def test_decontam_flags_leaks_and_no_clean_problem(test_matcher):
     teacher = MiniWorldTeacher(MiniWorldTeacherConfig(leak_share=0))
     clean_q, clean_r = [], []
     rng = random.Random(3)
-    for p in _puzzles(3000, seed=5):
+    for p in _puzzles(1200, seed=5):
         clean_q.append(render(p))
         clean_r.append(solution_text(p))
         child = gen.add_step(rng, p)

@@ -1,8 +1,9 @@
 """The miniature world's teacher: answers SkyRay's synthesis prompts with *new* problems of the
 world and correct step-by-step solutions, like a strong LLM would, over the same protocol.
 
-- ``solve``: the world's solution (``Step k: ...`` lines, ``The answer is X``); FOBAR/SV
-  questions are solved for ``X`` by trying values and checking forward;
+- ``solve``: the world's solution (each step's sentence and arithmetic, ``The answer is X``);
+  FOBAR/SV questions are solved for ``X`` by trying values and checking forward;
+- ``sv_rewrite``: the masked question with its answer stated as a fact (MetaMath SV);
 - ``rephrase``: the other wording of every sentence (same numbers, same answer);
 - Evol: ``rewrite`` a new problem of the same kind and level; ``concretize`` other people and
   objects; ``constraints``, ``deepen``, ``reasoning`` add one step (a level-5 problem comes back
@@ -26,7 +27,14 @@ from typing import Any
 from skyray.serve.backends import Result, apply_stop
 from skyray.testing.miniworld import gen
 from skyray.testing.miniworld.config import MiniWorldTeacherConfig
-from skyray.testing.miniworld.text import explain, parse, render, solution_text
+from skyray.testing.miniworld.text import (
+    explain,
+    from_statement,
+    parse,
+    render,
+    solution_text,
+    to_statement,
+)
 from skyray.testing.miniworld.world import MAX_VALUE, Puzzle, solve
 
 ADD_STEP = ("evol_constraints", "evol_deepen", "evol_reasoning")
@@ -92,6 +100,8 @@ class MiniWorldTeacher:
             return self.solve(question, key)
         if name == "xwin_verify":
             return self.verify(question), "stop"
+        if name == "sv_rewrite":  # MetaMath SV: the answer stated as a fact
+            return to_statement(question, fields.get("answer", "")) or question, "stop"
         if name in ("selfcompare", "selfconfirm"):  # SkyMath: compare with the previous answer
             return self.compare(question, fields.get("previous_response", ""), key)
         puzzle = _parse_known(question)
@@ -140,12 +150,16 @@ class MiniWorldTeacher:
         )
 
     def solve(self, question: str, key: str) -> tuple[str, str]:
-        from skyray.synth.backward import parse_backward
+        from skyray.synth.backward import parse_backward, parse_sv_question
 
         backward = parse_backward(question)
+        statement = parse_sv_question(question)
+        stated = from_statement(statement) if statement else None
         if backward is not None:
             _, masked, given = backward
             text = _solve_backward(masked, given)
+        elif stated is not None:
+            text = _solve_backward(*stated)
         else:
             puzzle = _parse_known(question)
             text = solution_text(puzzle) if puzzle and solve(puzzle) else None

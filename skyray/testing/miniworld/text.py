@@ -113,6 +113,44 @@ def solution_text(p: Puzzle) -> str:
     return "\n".join([*(f"- {line}" for line in explain(p)), f"The answer is {solved[1]}"])
 
 
+# MetaMath's self-verification states the answer instead of asking for it
+_ASK_TO_STATE = (
+    ("How many {I} does {N} have now?", "{N} has {a} {I} now."),
+    ("How many {I} does {N} have in the end?", "{N} has {a} {I} in the end."),
+    ("How many {I} are left over?", "{a} {I} are left over."),
+    ("How many {I} are not in a full group?", "{a} {I} are not in a full group."),
+    ("What was the number?", "The number was {a}."),
+    ("What number did {N} pick?", "{N} picked {a}."),
+)
+
+
+def _swap(text: str, source: int, answer: str = "") -> tuple[str, str] | None:
+    """(text with its last sentence swapped between question (``source`` 0) and statement
+    (1), the answer it states); ``answer`` fills a new statement."""
+    text = " ".join(text.split())
+    for pair in _ASK_TO_STATE:
+        regex, names = _compile(pair[source].replace("{a}", "{v}"))
+        for i in (m.start() for m in re.finditer(r"(?:^|(?<=[.?] ))", text)):
+            found = regex.fullmatch(text, i)
+            if found:
+                slots = dict(zip(names, found.groups(), strict=True))
+                value = slots.get("v", answer.strip())
+                out = pair[1 - source].format(N=slots.get("N", ""), I=slots.get("I", ""), a=value)
+                return (text[:i] + out).strip(), value
+    return None
+
+
+def to_statement(question: str, answer: str) -> str | None:
+    """The question with its final question stated as a fact holding ``answer``."""
+    swapped = _swap(question, 0, answer)
+    return None if swapped is None else swapped[0]
+
+
+def from_statement(statement: str) -> tuple[str, str] | None:
+    """(the question again, the answer the statement gives)."""
+    return _swap(statement, 1)
+
+
 # ----- parsing ------------------------------------------------------------------------------
 _NUM = r"(\d+|X)"
 _SLOTS = {"N": r"([A-Z][a-z]+)", "O": r"([A-Z][a-z]+)", "I": r"([a-z]+)"}
