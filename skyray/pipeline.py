@@ -5,6 +5,7 @@ Step numbers are fixed so every run folder reads the same way::
     step-1-seeds  step-2-synth  step-3-curate  step-4-sft  step-5-eval
     step-6-sft  step-7-eval          (the optional curriculum stage 2: sft-stage2, eval-stage2)
     step-8-selfcompare               (optional: SkyMath's self-compare rounds)
+    step-9-eval                      (optional, eval-selfcompare: the self-compare model)
 
 Each step reads the previous one's output (seeds.parquet -> synthetic.parquet -> kept/ ->
 model/ -> report) and is skipped on rerun when it finished with the same config and inputs (see
@@ -13,9 +14,11 @@ stage 1 trains on the stage-1 rows, and the optional ``sft-stage2`` step is the 
 its own config (``data_stage: 2``) continuing from stage 1's export: the pipeline points its
 ``model`` at ``step-4-sft``.
 
-``local_teacher: true`` serves SkyRay's deterministic teacher at ``synth.teacher.base_url``
-(127.0.0.1) while the synth step runs (the laptop demo and tests); otherwise that URL names a real
-endpoint (``skyray serve``, ``vllm serve``, a hosted API).
+``local_teacher: true`` serves SkyRay's deterministic teacher (or, with ``local_teacher_backend:
+miniworld``, the miniature world's) at ``synth.teacher.base_url`` (127.0.0.1) while the synth
+step runs, and at ``selfcompare.teacher.base_url`` while an ``openai``-backed self-compare step
+runs (the laptop demo and tests); otherwise those URLs name a real endpoint (``skyray serve``,
+``vllm serve``, a hosted API).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ STEP_NUMBERS = {
     "sft-stage2": 6,
     "eval-stage2": 7,
     "selfcompare": 8,
+    "eval-selfcompare": 9,
 }
 DEFAULT_STEPS = ["seeds", "synth", "curate", "sft", "eval"]
 
@@ -67,6 +71,7 @@ class PipelineConfig:
     eval_stage2: EvalConfig = field(default_factory=EvalConfig)  # step 7
     # step 8 (SkyMath); model := the newest sft step, problems := the seeds, unless set
     selfcompare: SelfCompareConfig = field(default_factory=SelfCompareConfig)
+    eval_selfcompare: EvalConfig = field(default_factory=EvalConfig)  # step 9: its final model
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.steps if s not in STEP_NUMBERS]
@@ -78,7 +83,7 @@ class PipelineConfig:
 
 def step_path(run_dir: Path, name: str) -> Path:
     """The folder of pipeline step ``name`` (stage-2 steps reuse their recipe's folder name)."""
-    return run_dir / f"step-{STEP_NUMBERS[name]}-{name.removesuffix('-stage2')}"
+    return run_dir / f"step-{STEP_NUMBERS[name]}-{name.split('-')[0]}"
 
 
 def _require_done(path: Path, name: str) -> Path:
@@ -90,7 +95,7 @@ def _require_done(path: Path, name: str) -> Path:
 
 
 @contextlib.contextmanager
-def _local_teacher(cfg: PipelineConfig, seeds_path: Path):
+def _local_teacher(cfg: PipelineConfig, seeds_path: Path, base_url: str = ""):
     """Serve the local teacher (the deterministic one answers from ``seeds_path``) at the host
     and port of ``synth.teacher.base_url``, so the synth config, and so its fingerprint, stays
     the same."""
@@ -99,7 +104,7 @@ def _local_teacher(cfg: PipelineConfig, seeds_path: Path):
     from skyray.serve.server import ServeConfig, running_server
 
     synth = cfg.synth
-    url = urlparse(synth.teacher.base_url)
+    url = urlparse(base_url or synth.teacher.base_url)
     require(
         url.hostname in ("127.0.0.1", "localhost") and url.port is not None,
         f"local_teacher needs synth.teacher.base_url on 127.0.0.1 with a port, got {url.geturl()}",
@@ -169,5 +174,17 @@ def run_pipeline(
         elif name == "selfcompare":
             from skyray.selfcompare.run import run_pipeline_step
 
-            done[name] = run_pipeline_step(cfg.selfcompare, run_dir, index, address, force)
+            teacher = None
+            if cfg.local_teacher and cfg.selfcompare.teacher_backend == "openai":
+                seeds = step_path(run_dir, "seeds") / "seeds.parquet"
+                teacher = _local_teacher(cfg, seeds, cfg.selfcompare.teacher.base_url)
+            with teacher or contextlib.nullcontext():
+                done[name] = run_pipeline_step(cfg.selfcompare, run_dir, index, address, force)
+        elif name == "eval-selfcompare":
+            from skyray.eval.run import run_eval
+            from skyray.runs import read_manifest
+
+            step = _require_done(step_path(run_dir, "selfcompare"), name)
+            model = read_manifest(step)["final_model"]
+            done[name] = run_eval(cfg.eval_selfcompare, run_dir, index, Path(model), address, force)
     return done
