@@ -1,7 +1,7 @@
 """``skyray miniworld``: the miniature world's own commands.
 
-- ``skyray miniworld summary --run-dir runs/demo --sweep runs/demo/sweep``: which of the paper's
-  claims held on a demo run (``summary.md`` / ``summary.json`` in the run folder);
+- ``skyray miniworld summary --run-dir runs/demo [--sweep DIR]``: which of the paper's claims
+  held on a demo run (``summary.md`` / ``summary.json`` in the run folder);
 - ``skyray miniworld leaks runs/demo``: the planted leaks of the synthesis step and whether the
   curate step dropped exactly those (JSON).
 """
@@ -17,11 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmds = parser.add_subparsers(dest="miniworld_command", required=True, metavar="COMMAND")
     summary = cmds.add_parser("summary", help="the demo's claims with numbers (summary.md)")
     summary.add_argument("--run-dir", default="runs/demo", help="pipeline run folder")
-    summary.add_argument("--sweep", required=True, help="the data-scaling sweep's folder")
     summary.add_argument(
-        "--selfcompare-before", default="", help="eval report.json before self-compare"
+        "--sweep", default="", help="a data-scaling sweep's folder (else the run's eval steps)"
     )
-    summary.add_argument("--selfcompare-after", default="", help="eval report.json after it")
     summary.add_argument("--grader", default="strict", help="grader of the claims (strict)")
     summary.set_defaults(func=_summary)
     leaks = cmds.add_parser("leaks", help="planted leaks vs the curate step's decontam drops")
@@ -30,22 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _summary(args) -> int:
-    from pathlib import Path
+    from skyray.testing.miniworld.summary import write_summary
 
-    from skyray.testing.miniworld.claims import cell_of
-    from skyray.testing.miniworld.summary import BENCHMARK, write_summary
-
-    selfcompare = None
-    if args.selfcompare_before and args.selfcompare_after:
-        before, after = (
-            json.loads(Path(p).read_text())
-            for p in (args.selfcompare_before, args.selfcompare_after)
-        )
-        selfcompare = (
-            cell_of(before, BENCHMARK, args.grader),
-            cell_of(after, BENCHMARK, args.grader),
-        )
-    path = write_summary(args.run_dir, args.sweep, args.grader, selfcompare)
+    path = write_summary(args.run_dir, args.sweep or None, args.grader)
     print(path.read_text())
     return 0
 

@@ -55,15 +55,47 @@ def level_table(points: dict[int, dict[int, dict[str, Any]]], grader: str) -> li
     return rows
 
 
-def build_claims(run_dir: Path, sweep_dir: Path, grader: str, selfcompare: Any = None):
-    from skyray.sweep.results import collect
+def pipeline_points(run_dir: Path) -> dict[int, dict[int, dict[str, Any]]]:
+    """size -> stage -> eval report from the pipeline's own steps (one size: all kept rows)."""
+    from skyray.runs import read_manifest
+
+    reports = {}
+    for stage, name in ((1, "eval"), (2, "eval-stage2")):
+        path = _step(run_dir, name) / "report.json"
+        if path.is_file():
+            reports[stage] = json.loads(path.read_text())
+    if not reports:
+        return {}
+    rows = read_manifest(_step(run_dir, "sft")).get("rows", {})
+    size = int(rows.get("kept", 0))  # rows stage-1 SFT trained on
+    return {size: reports}
+
+
+def selfcompare_cells(run_dir: Path, grader: str):
+    """(before, after) cells: the model self-compare started from (stage 2, else stage 1) and
+    its final model, or None when the steps did not run."""
+    after = _step(run_dir, "eval-selfcompare") / "report.json"
+    before = [_step(run_dir, n) / "report.json" for n in ("eval-stage2", "eval")]
+    before = [p for p in before if p.is_file()]
+    if not after.is_file() or not before:
+        return None
+    return tuple(cell_of(json.loads(p.read_text()), BENCHMARK, grader) for p in (before[0], after))
+
+
+def build_claims(run_dir: Path, sweep_dir: Path | None, grader: str):
     from skyray.testing.miniworld.leaks import audit_leaks
 
-    points = scaling_points(collect(sweep_dir), grader)
+    if sweep_dir is not None:
+        from skyray.sweep.results import collect
+
+        points = scaling_points(collect(sweep_dir), grader)
+    else:
+        points = pipeline_points(run_dir)
+    sized = [(size, cell_of(r[1], BENCHMARK, grader)) for size, r in points.items() if 1 in r]
     claims: list[Claim] = [
-        scaling_claim(
-            [(size, cell_of(r[1], BENCHMARK, grader)) for size, r in points.items() if 1 in r]
-        )
+        scaling_claim(sized)
+        if len(sized) >= 2
+        else Claim("More synthetic data, better accuracy", None, "The run trained one size.")
     ]
     staged = [size for size, r in points.items() if 2 in r and 1 in r]
     if staged:
@@ -80,8 +112,8 @@ def build_claims(run_dir: Path, sweep_dir: Path, grader: str, selfcompare: Any =
         _step(run_dir, "synth") / "synthetic.parquet", _step(run_dir, "curate")
     ).as_dict()
     claims.append(leak_claim(audit))
-    before, after = selfcompare if selfcompare else (None, None)
-    claims.append(selfcompare_claim(before, after))
+    before_after = selfcompare_cells(run_dir, grader)
+    claims.append(selfcompare_claim(*(before_after or (None, None))))
     return claims, points, audit
 
 
@@ -93,14 +125,15 @@ def _step(run_dir: Path, name: str) -> Path:
 
 def write_summary(
     run_dir: str | Path,
-    sweep_dir: str | Path,
+    sweep_dir: str | Path | None = None,
     grader: str = "strict",
-    selfcompare: tuple[tuple[int, int], tuple[int, int]] | None = None,
     facts: list[str] | None = None,
 ) -> Path:
-    """Write ``summary.md``/``summary.json`` into ``run_dir``; returns the Markdown path."""
-    run_dir, sweep_dir = Path(run_dir), Path(sweep_dir)
-    claims, points, audit = build_claims(run_dir, sweep_dir, grader, selfcompare)
+    """Write ``summary.md``/``summary.json`` into ``run_dir``; returns the Markdown path.
+    Without ``sweep_dir`` the accuracies come from the pipeline's own eval steps."""
+    run_dir = Path(run_dir)
+    sweep_dir = Path(sweep_dir) if sweep_dir else None
+    claims, points, audit = build_claims(run_dir, sweep_dir, grader)
     facts = list(facts or []) + _pipeline_facts(run_dir, sweep_dir)
     text = render_summary(claims, facts)
     text += "\n## Accuracy per level (held-out split, grader `" + grader + "`)\n\n"
@@ -124,7 +157,7 @@ def write_summary(
     return run_dir / SUMMARY_MD
 
 
-def _pipeline_facts(run_dir: Path, sweep_dir: Path) -> list[str]:
+def _pipeline_facts(run_dir: Path, sweep_dir: Path | None) -> list[str]:
     from skyray.runs import read_manifest
 
     facts = []
@@ -137,8 +170,9 @@ def _pipeline_facts(run_dir: Path, sweep_dir: Path) -> list[str]:
     )
     reasons = curate.get("reasons", {})
     facts.append(f"Curation kept {curate.get('rows', {})}; drops by reason: {_top(reasons)}.")
-    report = sweep_dir / "report"
-    facts.append(f"Scaling report and plots: `{report}` (`report.md`, `*.png`).")
+    if sweep_dir is not None:
+        report = sweep_dir / "report"
+        facts.append(f"Scaling report and plots: `{report}` (`report.md`, `*.png`).")
     return facts
 
 
