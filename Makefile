@@ -35,6 +35,7 @@ endif
 demo: install
 	$(BIN)/skyray tiny-model runs/miniworld-student --world miniworld
 	$(BIN)/skyray pipeline --config configs/local/demo.yaml
+	$(BIN)/skyray miniworld summary --run-dir runs/demo
 
 test: install
 	$(BIN)/python -m pytest -q
