@@ -134,3 +134,10 @@ def test_decontam_flags_leaks_and_no_clean_problem(test_matcher):
     q_hits = test_matcher.find([p.problem for p in leaks], "question")
     r_hits = test_matcher.find([p.solution for p in leaks], "response")
     assert all(q and r for q, r in zip(q_hits, r_hits, strict=True))
+
+
+def test_evol_on_a_planted_leak_terminates_as_a_derived_leak():
+    teacher = MiniWorldTeacher()
+    leak = split_problems("test")[5].problem
+    for template in ("evol_concretize", "evol_deepen", "evol_rewrite", "rephrase"):
+        assert parse(_ask(teacher, template, question=leak).text) is not None
