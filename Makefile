@@ -1,4 +1,4 @@
-# The two commands: `make demo` runs the pipeline on embedded defaults, `make test` runs the tests.
+# The two commands: `make demo` runs the miniature-world demo, `make test` runs the tests.
 # Both create (or reuse) .venv and install SkyRay into it. torch is installed first, pinned to the
 # CPU wheel this project's machines carry; on a GPU cluster use your own torch:
 #   make install TORCH_SPEC=            (skip the torch step; keep the torch already in the venv)
@@ -33,8 +33,9 @@ endif
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/skyray tiny-model runs/tiny-llama
+	$(BIN)/skyray tiny-model runs/miniworld-student --world miniworld
 	$(BIN)/skyray pipeline --config configs/local/demo.yaml
+	$(BIN)/skyray miniworld summary --run-dir runs/demo
 
 test: install
 	$(BIN)/python -m pytest -q

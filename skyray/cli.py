@@ -21,6 +21,7 @@ COMMAND_MODULES = [  # in pipeline order, as `skyray --help` lists them
     "skyray.selfcompare.cli",  # selfcompare
     "skyray.sweep.cli",  # sweep, sweep report
     "skyray.pipeline_cli",  # pipeline, tiny-model
+    "skyray.testing.miniworld.cli",  # miniworld summary|leaks (the demo's world)
 ]
 
 # errors that are the user's (bad input, missing files): one line, exit code 2

@@ -5,6 +5,7 @@ Step numbers are fixed so every run folder reads the same way::
     step-1-seeds  step-2-synth  step-3-curate  step-4-sft  step-5-eval
     step-6-sft  step-7-eval          (the optional curriculum stage 2: sft-stage2, eval-stage2)
     step-8-selfcompare               (optional: SkyMath's self-compare rounds)
+    step-9-eval                      (optional, eval-selfcompare: the self-compare model)
 
 Each step reads the previous one's output (seeds.parquet -> synthetic.parquet -> kept/ ->
 model/ -> report) and is skipped on rerun when it finished with the same config and inputs (see
@@ -13,9 +14,11 @@ stage 1 trains on the stage-1 rows, and the optional ``sft-stage2`` step is the 
 its own config (``data_stage: 2``) continuing from stage 1's export: the pipeline points its
 ``model`` at ``step-4-sft``.
 
-``local_teacher: true`` serves SkyRay's deterministic teacher at ``synth.teacher.base_url``
-(127.0.0.1) while the synth step runs (the laptop demo and tests); otherwise that URL names a real
-endpoint (``skyray serve``, ``vllm serve``, a hosted API).
+``local_teacher: true`` serves SkyRay's deterministic teacher (or, with ``local_teacher_backend:
+miniworld``, the miniature world's) at ``synth.teacher.base_url`` (127.0.0.1) while the synth
+step runs, and at ``selfcompare.teacher.base_url`` while an ``openai``-backed self-compare step
+runs (the laptop demo and tests); otherwise those URLs name a real endpoint (``skyray serve``,
+``vllm serve``, a hosted API).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from skyray.config import require
 from skyray.curate.config import CurateConfig
@@ -31,6 +35,7 @@ from skyray.data.seeds import SeedsConfig
 from skyray.eval.run import EvalConfig
 from skyray.selfcompare.config import SelfCompareConfig
 from skyray.synth.config import SynthConfig
+from skyray.testing.miniworld.config import MiniWorldTeacherConfig
 from skyray.train.config import SFTConfig
 
 logger = logging.getLogger(__name__)
@@ -43,6 +48,7 @@ STEP_NUMBERS = {
     "sft-stage2": 6,
     "eval-stage2": 7,
     "selfcompare": 8,
+    "eval-selfcompare": 9,
 }
 DEFAULT_STEPS = ["seeds", "synth", "curate", "sft", "eval"]
 
@@ -51,7 +57,11 @@ DEFAULT_STEPS = ["seeds", "synth", "curate", "sft", "eval"]
 class PipelineConfig:
     run_dir: str = "runs/demo"  # the run folder all steps write into
     steps: list[str] = field(default_factory=lambda: list(DEFAULT_STEPS))  # stages to run, in order
-    local_teacher: bool = False  # serve the deterministic teacher on 127.0.0.1 for synth
+    local_teacher: bool = False  # serve a local teacher on 127.0.0.1 for synth
+    # which local teacher: "deterministic" (answers from the seeds) or "miniworld" (the
+    # miniature world's teacher: new problems, noise and planted leaks; see skyray.testing)
+    local_teacher_backend: Literal["deterministic", "miniworld"] = "deterministic"
+    miniworld: MiniWorldTeacherConfig = field(default_factory=MiniWorldTeacherConfig)
     seeds: SeedsConfig = field(default_factory=SeedsConfig)  # step 1
     synth: SynthConfig = field(default_factory=SynthConfig)  # step 2
     curate: CurateConfig = field(default_factory=CurateConfig)  # step 3
@@ -61,6 +71,7 @@ class PipelineConfig:
     eval_stage2: EvalConfig = field(default_factory=EvalConfig)  # step 7
     # step 8 (SkyMath); model := the newest sft step, problems := the seeds, unless set
     selfcompare: SelfCompareConfig = field(default_factory=SelfCompareConfig)
+    eval_selfcompare: EvalConfig = field(default_factory=EvalConfig)  # step 9: its final model
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.steps if s not in STEP_NUMBERS]
@@ -72,7 +83,7 @@ class PipelineConfig:
 
 def step_path(run_dir: Path, name: str) -> Path:
     """The folder of pipeline step ``name`` (stage-2 steps reuse their recipe's folder name)."""
-    return run_dir / f"step-{STEP_NUMBERS[name]}-{name.removesuffix('-stage2')}"
+    return run_dir / f"step-{STEP_NUMBERS[name]}-{name.split('-')[0]}"
 
 
 def _require_done(path: Path, name: str) -> Path:
@@ -84,28 +95,31 @@ def _require_done(path: Path, name: str) -> Path:
 
 
 @contextlib.contextmanager
-def _local_teacher(synth: SynthConfig, seeds_path: Path):
-    """Serve the deterministic teacher (answering from ``seeds_path``) at the host and port of
-    ``synth.teacher.base_url``, so the synth config, and so its fingerprint, stays the same."""
+def _local_teacher(cfg: PipelineConfig, seeds_path: Path, base_url: str = ""):
+    """Serve the local teacher (the deterministic one answers from ``seeds_path``) at the host
+    and port of ``synth.teacher.base_url``, so the synth config, and so its fingerprint, stays
+    the same."""
     from urllib.parse import urlparse
 
     from skyray.serve.server import ServeConfig, running_server
 
-    url = urlparse(synth.teacher.base_url)
+    synth = cfg.synth
+    url = urlparse(base_url or synth.teacher.base_url)
     require(
         url.hostname in ("127.0.0.1", "localhost") and url.port is not None,
         f"local_teacher needs synth.teacher.base_url on 127.0.0.1 with a port, got {url.geturl()}",
     )
     serve_cfg = ServeConfig(
-        backend="deterministic",
+        backend=cfg.local_teacher_backend,
         engine="uvicorn",
         model_name=synth.teacher.model,
         seeds_path=str(seeds_path),
         host="127.0.0.1",
         port=int(url.port),
+        miniworld=cfg.miniworld,
     )
     with running_server(serve_cfg) as base_url:
-        logger.info("pipeline: local deterministic teacher at %s", base_url)
+        logger.info("pipeline: local %s teacher at %s", cfg.local_teacher_backend, base_url)
         yield
 
 
@@ -129,9 +143,7 @@ def run_pipeline(
 
             seeds = _require_done(step_path(run_dir, "seeds"), name) / SEEDS_FILE
             finished = not force and Step(run_dir, index, "synth").is_done(cfg.synth, [seeds])
-            teacher = (
-                _local_teacher(cfg.synth, seeds) if cfg.local_teacher and not finished else None
-            )
+            teacher = _local_teacher(cfg, seeds) if cfg.local_teacher and not finished else None
             with teacher or contextlib.nullcontext():
                 done[name] = run_synth(cfg.synth, run_dir, index, seeds, address, force)
         elif name == "curate":
@@ -162,5 +174,17 @@ def run_pipeline(
         elif name == "selfcompare":
             from skyray.selfcompare.run import run_pipeline_step
 
-            done[name] = run_pipeline_step(cfg.selfcompare, run_dir, index, address, force)
+            teacher = None
+            if cfg.local_teacher and cfg.selfcompare.teacher_backend == "openai":
+                seeds = step_path(run_dir, "seeds") / "seeds.parquet"
+                teacher = _local_teacher(cfg, seeds, cfg.selfcompare.teacher.base_url)
+            with teacher or contextlib.nullcontext():
+                done[name] = run_pipeline_step(cfg.selfcompare, run_dir, index, address, force)
+        elif name == "eval-selfcompare":
+            from skyray.eval.run import run_eval
+            from skyray.runs import read_manifest
+
+            step = _require_done(step_path(run_dir, "selfcompare"), name)
+            model = read_manifest(step)["final_model"]
+            done[name] = run_eval(cfg.eval_selfcompare, run_dir, index, Path(model), address, force)
     return done

@@ -18,6 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "tiny-model", help="write a tiny random Llama + local tokenizer (demo/tests, no download)"
     )
     tiny.add_argument("out", help="output folder (kept if it already holds a model)")
+    tiny.add_argument(
+        "--world",
+        choices=["math", "miniworld"],
+        default="math",
+        help="math: 2 layers, hidden 64, BPE for MATH text (machinery checks); miniworld: the "
+        "miniature world's student (4 layers, hidden 128, ~0.9M parameters, world tokenizer)",
+    )
     tiny.set_defaults(func=_tiny)
 
 
@@ -28,10 +35,15 @@ def _tiny(args) -> int:
     if (out / "config.json").is_file():
         print(f"tiny model already at {out}")
         return 0
-    from skyray.testing.tiny_model import build_tiny_model
+    if args.world == "miniworld":
+        from skyray.testing.miniworld.model import build_student
 
-    build_tiny_model(out)
-    print(f"tiny model written to {out}")
+        build_student(out)
+    else:
+        from skyray.testing.tiny_model import build_tiny_model
+
+        build_tiny_model(out)
+    print(f"{args.world} model written to {out}")
     return 0
 
 

@@ -88,7 +88,9 @@ def serve_deployment(cfg, key_sha256: str | None = None):
             from skyray.serve.backends import make_backend
 
             self.frontend = OpenAIFrontend(
-                make_backend(serve_cfg), serve_cfg.backend != "deterministic", digest
+                make_backend(serve_cfg),
+                serve_cfg.backend not in ("deterministic", "miniworld"),
+                digest,
             )
 
         async def __call__(self, request: Request) -> JSONResponse:

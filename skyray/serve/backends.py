@@ -5,6 +5,8 @@ A backend answers one chat request or one prompt with a :class:`Result`; the HTT
 
 - ``deterministic``: :class:`skyray.serve.deterministic.DeterministicTeacher`, answers the
   synthesis prompts with valid outputs derived from known seed problems (tests, demos, benchmarks);
+- ``miniworld``: :class:`skyray.testing.miniworld.teacher.MiniWorldTeacher`, the miniature
+  world's teacher (new problems of the world, correct solutions, configurable noise and leaks);
 - ``transformers``: :class:`skyray.serve.hf.TransformersBackend`, a local causal LM on CPU;
 - ``vllm``: not a backend object; Ray Serve LLM serves it directly (:mod:`skyray.serve.llm`).
 
@@ -49,6 +51,10 @@ def make_backend(cfg) -> Backend:
         from skyray.serve.deterministic import DeterministicTeacher
 
         return DeterministicTeacher.from_config(cfg)
+    if cfg.backend == "miniworld":
+        from skyray.testing.miniworld.teacher import MiniWorldTeacher
+
+        return MiniWorldTeacher.from_config(cfg)
     if cfg.backend == "transformers":
         from skyray.serve.hf import TransformersBackend
 

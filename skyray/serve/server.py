@@ -3,9 +3,9 @@
 Engines:
 
 - ``ray`` (default): a Ray Serve application (``serve.start`` bound to ``host``, 127.0.0.1 by
-  default); backends ``deterministic``, ``transformers`` (CPU) or ``vllm`` (Ray Serve LLM, GPU);
+  default); backends ``deterministic``, ``miniworld``, ``transformers`` (CPU) or ``vllm`` (Ray Serve LLM, GPU);
 - ``uvicorn``: the same Starlette app in a child process, without Ray (lighter, for benchmarks
-  and laptops); backends ``deterministic`` and ``transformers``.
+  and laptops); backends ``deterministic``, ``miniworld`` and ``transformers``.
 
 In tests (one Ray cluster per session; Serve's HTTP port is fixed once it starts, so apps started
 later in the same process share it and differ by route prefix)::
@@ -40,6 +40,7 @@ from typing import Literal
 
 from skyray.config import require
 from skyray.errors import ServeError
+from skyray.testing.miniworld.config import MiniWorldTeacherConfig
 
 logger = logging.getLogger(__name__)
 _SERVE_STATE: dict[str, int] = {}  # Serve HTTP port started by this process, and live app count
@@ -47,13 +48,16 @@ _SERVE_STATE: dict[str, int] = {}  # Serve HTTP port started by this process, an
 
 @dataclass(kw_only=True)
 class ServeConfig:
-    backend: Literal["deterministic", "transformers", "vllm"] = "deterministic"
+    # deterministic: answers from known seeds; miniworld: the miniature world's teacher (new
+    # problems, noise, planted leaks); transformers: a local causal LM; vllm: Ray Serve LLM (GPU)
+    backend: Literal["deterministic", "miniworld", "transformers", "vllm"] = "deterministic"
     engine: Literal["ray", "uvicorn"] = "ray"  # Ray Serve, or a plain uvicorn child process
     model_name: str = ""  # served model id ("" = "deterministic" or the model folder's name)
     model_path: str = ""  # transformers/vllm: local folder or Hub id (vllm)
     seeds_path: str = ""  # deterministic: a seeds Parquet (Problem rows) it can answer
     seed_sources: list[str] = field(default_factory=list)  # deterministic: benchmark names too
     data_dir: str = ""  # benchmark data for seed_sources ("" = $SKYRAY_DATA_DIR)
+    miniworld: MiniWorldTeacherConfig = field(default_factory=MiniWorldTeacherConfig)  # miniworld
     host: str = "127.0.0.1"  # bind address; expose beyond loopback only on purpose
     api_key_env: str = ""  # env var holding the API key clients send as Bearer ("" = no key)
     # serve a non-loopback host without an API key (refused otherwise; logged either way)
@@ -94,8 +98,8 @@ class ServeConfig:
     def served_model_name(self) -> str:
         if self.model_name:
             return self.model_name
-        if self.backend == "deterministic":
-            return "deterministic"
+        if self.backend in ("deterministic", "miniworld"):
+            return self.backend
         return Path(self.model_path.rstrip("/")).name
 
 

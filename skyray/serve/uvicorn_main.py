@@ -20,7 +20,9 @@ def main(spec: str) -> None:
     data = json.loads(spec)
     cfg = from_dict(ServeConfig, data["config"])
     app = build_asgi_app(
-        make_backend(cfg), blocking=cfg.backend != "deterministic", key_sha256=data["key_sha256"]
+        make_backend(cfg),
+        blocking=cfg.backend not in ("deterministic", "miniworld"),
+        key_sha256=data["key_sha256"],
     )
     sock = socket.socket(fileno=data["fd"])  # already bound and listening
     config = uvicorn.Config(app, log_level="warning", access_log=False)

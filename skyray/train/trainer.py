@@ -54,12 +54,15 @@ def run_preflight(cfg: SFTConfig, tokenizer_path: str, data_path: str | Path, ou
     from skyray.train.data import load_tokenizer, read_rows
     from skyray.train.tokenize import preflight
 
+    # a stage's rows may all come after the other stage's (synthesis writes stage 2 last), so a
+    # staged run reads on until it has its own first rows
+    limit = max(256, cfg.preflight_samples) if cfg.data_stage is None else None
     rows = [
         r
-        for r in read_rows(data_path, limit=max(256, cfg.preflight_samples))
+        for r in read_rows(data_path, limit=limit)
         if cfg.data_stage is None or r.get("stage", 1) == cfg.data_stage
     ]
-    require(bool(rows), f"{data_path}: no rows of stage {cfg.data_stage} among the first rows")
+    require(bool(rows), f"{data_path}: no rows of stage {cfg.data_stage}")
     views = preflight(
         load_tokenizer(tokenizer_path), rows[: cfg.preflight_samples], cfg.max_length, cfg.overlong
     )

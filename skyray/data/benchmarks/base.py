@@ -54,6 +54,8 @@ class Benchmark:
     description: str = ""
     hub: HubSource | None = None  # fallback when the local copy is missing
     from_hub_row: Callable[[int, dict[str, Any]], Problem | None] | None = None
+    # procedural benchmarks (no files): the rows, made on demand; relpath is then unused
+    generate: Callable[[], Iterable[Problem]] | None = None
 
 
 REGISTRY: dict[str, Benchmark] = {}
@@ -156,6 +158,8 @@ def skip_or(fn: Callable[..., Problem | None], *args: Any) -> Problem | SkipRow 
 
 def _load(name: str, data_dir: str | Path | None, skipped: list[str]) -> list[Problem]:
     bench = get_benchmark(name)
+    if bench.generate is not None:
+        return iter_skipping(bench.generate(), skipped)
     root = resolve_data_dir(data_dir)
     if root is not None:
         if not root.is_dir():

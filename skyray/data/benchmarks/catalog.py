@@ -9,6 +9,7 @@ from skyray.data.benchmarks import (  # noqa: F401
     math,
     math500,
     metamath_backward,
+    miniworld,
     olympiadbench,
     scibench,
 )

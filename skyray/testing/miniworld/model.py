@@ -1,0 +1,93 @@
+"""The miniature world's student: a small random Llama and a tokenizer trained here.
+
+The tokenizer is a byte-level BPE learned from the world's own texts (problems, solutions, the
+SFT prompt) with every digit its own token, so words cost one token and numbers are spelled
+digit by digit, which is what lets a model this small learn the arithmetic. Nothing is
+downloaded: ``skyray tiny-model DIR --world miniworld`` writes both through ``save_pretrained``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(kw_only=True)
+class StudentConfig:
+    hidden_size: int = 128
+    intermediate_size: int = 384
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 4
+    num_key_value_heads: int = 4
+    vocab_size: int = 640  # BPE target: the 256 byte symbols, 3 specials and the merges
+    max_position_embeddings: int = 512
+    seed: int = 0
+
+
+def corpus(num_problems: int = 3000, seed: int = 0) -> list[str]:
+    """World texts for the tokenizer: fresh puzzles of every kind and level, the SFT prompt."""
+    from skyray.prompt import render_prompt
+    from skyray.synth.backward import FOBAR_SUFFIX, SV_SUFFIX
+    from skyray.testing.miniworld.gen import kinds_for, random_puzzle
+    from skyray.testing.miniworld.text import render, solution_text
+    from skyray.testing.miniworld.world import MAX_LEVEL
+
+    rng = random.Random(f"miniworld-corpus:{seed}")
+    texts = [render_prompt("X"), FOBAR_SUFFIX, SV_SUFFIX, "Try X = 7.\nThis gives 9, as stated."]
+    for i in range(num_problems):
+        level = 1 + i % MAX_LEVEL
+        kinds = kinds_for(level)
+        p = random_puzzle(rng, kinds[i % len(kinds)], level)
+        texts += [render_prompt(render(p)), solution_text(p)]
+    return texts
+
+
+def build_tokenizer(cfg: StudentConfig):
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE(unk_token=None))
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
+        ]
+    )
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=cfg.vocab_size,
+        special_tokens=["<s>", "</s>", "<pad>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    tok.train_from_iterator(corpus(seed=cfg.seed), trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>"
+    )
+
+
+def build_student(out_dir: str | Path, cfg: StudentConfig | None = None) -> Path:
+    """Write a random Llama of ``cfg``'s shape and the world tokenizer to ``out_dir``."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    cfg = cfg or StudentConfig()
+    tokenizer = build_tokenizer(cfg)
+    torch.manual_seed(cfg.seed)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=cfg.hidden_size,
+        intermediate_size=cfg.intermediate_size,
+        num_hidden_layers=cfg.num_hidden_layers,
+        num_attention_heads=cfg.num_attention_heads,
+        num_key_value_heads=cfg.num_key_value_heads,
+        max_position_embeddings=cfg.max_position_embeddings,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        tie_word_embeddings=True,
+    )
+    model = LlamaForCausalLM(config)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    return Path(out_dir)

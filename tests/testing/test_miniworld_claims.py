@@ -1,0 +1,58 @@
+"""The demo summary's claims: verdicts and numbers from eval reports and the leak audit."""
+
+from skyray.testing.miniworld.claims import (
+    leak_claim,
+    render_summary,
+    scaling_claim,
+    selfcompare_claim,
+    stage2_claim,
+)
+from skyray.testing.miniworld.leaks import classify
+from skyray.testing.miniworld.splits import split_problems
+
+
+def test_scaling_claim_needs_separated_end_intervals():
+    rising = scaling_claim([(500, (10, 300)), (1000, (40, 300)), (2000, (90, 300))])
+    assert (
+        rising.held and "rose monotonically" in rising.evidence and "lies above" in rising.evidence
+    )
+    flat = scaling_claim([(500, (30, 300)), (2000, (36, 300))])
+    assert flat.held is False and "overlaps" in flat.evidence
+
+
+def test_stage2_leak_and_selfcompare_claims():
+    assert stage2_claim(2000, (5, 120), (20, 120)).held
+    assert not stage2_claim(2000, (20, 120), (20, 120)).held
+    counts = {c: {"rows": 1, "dropped": 1} for c in ("planted", "paraphrased", "derived")}
+    audit = {
+        "leaks": {"planted": {"s1": "miniworld-test:L1:0003"}},
+        "counts": counts | {"clean": {"rows": 9, "dropped": 0}},
+        "ok": True,
+    }
+    claim = leak_claim(audit)
+    assert claim.held and "miniworld-test:L1:0003" in claim.evidence
+    assert selfcompare_claim(None, None).held is None
+    text = render_summary([claim], ["wall time 10 min"])
+    assert text.startswith("# What this run shows") and "held" in text
+
+
+def test_leak_classes_follow_wording_and_lineage():
+    from dataclasses import replace
+
+    from skyray.testing.miniworld.text import parse, render
+
+    item = split_problems("test")[7]
+    puzzle = parse(item.problem).build(0)
+    other = render(replace(puzzle, style=1 - puzzle.style))
+    train = split_problems("train")
+    rows = [
+        {"id": "a", "question": item.problem, "parent_id": ""},
+        {"id": "b", "question": other, "parent_id": "a"},
+        {"id": "c", "question": train[0].problem, "parent_id": "a"},
+        {"id": "d", "question": train[1].problem, "parent_id": "c"},
+        {"id": "e", "question": train[2].problem, "parent_id": ""},
+        {"id": "f", "question": "not a problem", "parent_id": ""},
+    ]
+    found = classify(rows)
+    assert found["planted"] == {"a": item.id} and found["paraphrased"] == {"b": item.id}
+    assert found["derived"] == {"c": item.id, "d": item.id}
