@@ -286,9 +286,13 @@ def staged_step(run_dir: str | Path, step: str, needs: Sequence[str] = ()) -> It
         _complete(local).unlink(missing_ok=True)
     if remote_marker is not None:
         pull(uri, only=(MANIFEST, SUCCESS))
+    manifest = _read_local(local / MANIFEST)
     yield local_of(run_dir)
     marker = _read_local(local / SUCCESS)
-    if marker is not None and marker != remote_marker:
+    # finished anew: another fingerprint, or the same one redone (--force, a new manifest)
+    if marker is not None and (
+        marker != remote_marker or _read_local(local / MANIFEST) != manifest
+    ):
         push(local, uri)
 
 
