@@ -15,7 +15,7 @@ export RAY_USAGE_STATS_ENABLED=0
 export TOKENIZERS_PARALLELISM=false
 export HF_HUB_OFFLINE=1
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-slow lint bench clean
 
 install: $(STAMP)
 
@@ -39,6 +39,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# the long group CI also runs: S3 storage with SFT + eval, `ray job submit` against a real
+# `ray start` cluster, Ray Serve verifier (about 8 min on 2 cores)
+test-slow: install
+	$(BIN)/python -m pytest -q -m slow
 
 lint: install
 	$(BIN)/ruff check skyray tests bench jobs

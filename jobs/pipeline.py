@@ -1,11 +1,14 @@
-"""``ray job submit --working-dir . -- python jobs/pipeline.py --config configs/local/demo.yaml``
+"""``ray job submit --working-dir . -- python jobs/pipeline.py --config configs/local/demo.yaml
+[--steps seeds,synth,curate] [--run-dir runs/x]``
 
-Runs ``skyray pipeline`` (every configured stage in one run folder) inside a Ray job: the job's
-``RAY_ADDRESS`` makes each stage join the cluster instead of starting a local one."""
+Runs ``skyray pipeline`` (the configured stages, or the ``--steps`` subset, in one run folder
+under the storage root) inside a Ray job: the job's ``RAY_ADDRESS`` makes each stage join the
+cluster instead of starting a local one. Finished steps are skipped, so a resubmission only
+runs what is missing."""
 
 import sys
 
-from skyray.cli import main
+from _entry import run
 
 if __name__ == "__main__":
-    sys.exit(main(["pipeline", *sys.argv[1:]]))
+    sys.exit(run(["pipeline"]))

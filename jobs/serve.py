@@ -3,7 +3,7 @@ start the teacher server on the cluster (runs until the job is stopped)."""
 
 import sys
 
-from skyray.cli import main
+from _entry import run
 
 if __name__ == "__main__":
-    sys.exit(main(["serve", *sys.argv[1:]]))
+    sys.exit(run(["serve"]))

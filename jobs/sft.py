@@ -1,9 +1,9 @@
 """``ray job submit --working-dir . -- python jobs/sft.py --config configs/paper/llama2-7b/sft-stage1.yaml
---data runs/paper/step-3-curate --run-dir runs/paper``: the SFT step as a Ray job."""
+--data runs/paper/step-3-curate/kept --run-dir runs/paper``: SFT stage 1 (step 4) as a Ray job."""
 
 import sys
 
-from skyray.cli import main
+from _entry import run
 
 if __name__ == "__main__":
-    sys.exit(main(["sft", *sys.argv[1:]]))
+    sys.exit(run(["sft"]))

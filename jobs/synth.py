@@ -3,7 +3,7 @@
 
 import sys
 
-from skyray.cli import main
+from _entry import run
 
 if __name__ == "__main__":
-    sys.exit(main(["synth", *sys.argv[1:]]))
+    sys.exit(run(["synth"]))

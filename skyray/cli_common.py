@@ -1,5 +1,5 @@
-"""Arguments every stage command shares: ``--config``, ``--run-dir``, ``--address`` and
-trailing ``key=value`` overrides."""
+"""Arguments every stage command shares: ``--config``, ``--run-dir``, ``--storage``,
+``--address`` and trailing ``key=value`` overrides."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ def add_stage_args(parser: argparse.ArgumentParser, default_config: str | None =
         "--config", default=default_config, help="YAML config file (fields not set keep defaults)"
     )
     parser.add_argument("--run-dir", default="runs/default", help="run folder (runs/<run>)")
+    parser.add_argument(
+        "--storage",
+        default=None,
+        help="storage root for run folders: an absolute shared path or a URI such as "
+        "s3://bucket/prefix (default: $SKYRAY_STORAGE; a relative --run-dir lives under it)",
+    )
     parser.add_argument(
         "--address", default=None, help="Ray cluster address (default: $RAY_ADDRESS or local)"
     )

@@ -14,6 +14,11 @@ stage 1 trains on the stage-1 rows, and the optional ``sft-stage2`` step is the 
 its own config (``data_stage: 2``) continuing from stage 1's export: the pipeline points its
 ``model`` at ``step-4-sft``.
 
+The run folder is ``run_dir``, under ``storage`` (or ``$SKYRAY_STORAGE``) when relative: an
+absolute shared path or a URI such as ``s3://bucket/prefix``. On a URI each step works in a
+local staging copy of the folders it reads and is uploaded when it finishes (see
+:mod:`skyray.storage`); the teacher cache and Ray Train's checkpoints live on the storage.
+
 ``local_teacher: true`` serves SkyRay's deterministic teacher (or, with ``local_teacher_backend:
 miniworld``, the miniature world's) at ``synth.teacher.base_url`` (127.0.0.1) while the synth
 step runs, and at ``selfcompare.teacher.base_url`` while an ``openai``-backed self-compare step
@@ -51,11 +56,23 @@ STEP_NUMBERS = {
     "eval-selfcompare": 9,
 }
 DEFAULT_STEPS = ["seeds", "synth", "curate", "sft", "eval"]
+NEEDS = {  # the earlier steps each step reads
+    "seeds": [],
+    "synth": ["seeds"],
+    "curate": ["synth"],
+    "sft": ["curate"],
+    "eval": ["sft"],
+    "sft-stage2": ["curate", "sft"],
+    "eval-stage2": ["sft-stage2"],
+    "selfcompare": ["seeds", "sft", "sft-stage2"],  # those that exist are staged
+    "eval-selfcompare": ["selfcompare"],
+}
 
 
 @dataclass(kw_only=True)
 class PipelineConfig:
-    run_dir: str = "runs/demo"  # the run folder all steps write into
+    run_dir: str = "runs/demo"  # the run folder all steps write into (under storage if relative)
+    storage: str = ""  # storage root (absolute shared path or URI); "" = $SKYRAY_STORAGE or none
     steps: list[str] = field(default_factory=lambda: list(DEFAULT_STEPS))  # stages to run, in order
     local_teacher: bool = False  # serve a local teacher on 127.0.0.1 for synth
     # which local teacher: "deterministic" (answers from the seeds) or "miniworld" (the
@@ -126,65 +143,81 @@ def _local_teacher(cfg: PipelineConfig, seeds_path: Path, base_url: str = ""):
 def run_pipeline(
     cfg: PipelineConfig, address: str | None = None, force: bool = False
 ) -> dict[str, Path]:
-    """Run the configured steps (``force``: redo finished ones too); returns each step's folder."""
-    from skyray.runs import MANIFEST, Step
+    """Run the configured steps (``force``: redo finished ones too); returns each step's folder
+    (its staged copy on a URI root: :func:`skyray.storage.remote_of` gives the URI)."""
+    from skyray.storage import resolve_run_dir, staged_step
 
-    run_dir = Path(cfg.run_dir)
+    run_dir = resolve_run_dir(cfg.run_dir, cfg.storage)
     done: dict[str, Path] = {}
     for name in cfg.steps:
-        index = STEP_NUMBERS[name]
-        if name == "seeds":
-            from skyray.data.seeds import run_seeds
-
-            done[name] = run_seeds(cfg.seeds, run_dir, index, force)
-        elif name == "synth":
-            from skyray.data.seeds import SEEDS_FILE
-            from skyray.synth.pipeline import run_synth
-
-            seeds = _require_done(step_path(run_dir, "seeds"), name) / SEEDS_FILE
-            finished = not force and Step(run_dir, index, "synth").is_done(cfg.synth, [seeds])
-            teacher = _local_teacher(cfg, seeds) if cfg.local_teacher and not finished else None
-            with teacher or contextlib.nullcontext():
-                done[name] = run_synth(cfg.synth, run_dir, index, seeds, address, force)
-        elif name == "curate":
-            from skyray.curate.run import run_curate
-            from skyray.synth.pipeline import OUTPUT
-
-            samples = _require_done(step_path(run_dir, "synth"), name) / OUTPUT
-            done[name] = run_curate(cfg.curate, run_dir, index, [samples], address, force)
-        elif name in ("sft", "sft-stage2"):
-            from skyray.train.trainer import run_sft
-
-            kept = _require_done(step_path(run_dir, "curate"), name) / "kept"
-            sft_cfg = cfg.sft
-            if name == "sft-stage2":  # continue from stage 1's export
-                stage1 = _require_done(step_path(run_dir, "sft"), name)
-                sft_cfg = replace(cfg.sft_stage2, model=str(stage1))
-            done[name] = run_sft(sft_cfg, run_dir, index, kept, address, force)
-        elif name in ("eval", "eval-stage2"):
-            from skyray.eval.run import run_eval
-            from skyray.train.trainer import MODEL_DIR
-
-            trained = "sft" if name == "eval" else "sft-stage2"
-            sft_dir = _require_done(step_path(run_dir, trained), name)
-            eval_cfg = cfg.eval if name == "eval" else cfg.eval_stage2
-            if not eval_cfg.training_manifest:  # guard against overlap with what was trained on
-                eval_cfg = replace(eval_cfg, training_manifest=str(sft_dir / MANIFEST))
-            done[name] = run_eval(eval_cfg, run_dir, index, sft_dir / MODEL_DIR, address, force)
-        elif name == "selfcompare":
-            from skyray.selfcompare.run import run_pipeline_step
-
-            teacher = None
-            if cfg.local_teacher and cfg.selfcompare.teacher_backend == "openai":
-                seeds = step_path(run_dir, "seeds") / "seeds.parquet"
-                teacher = _local_teacher(cfg, seeds, cfg.selfcompare.teacher.base_url)
-            with teacher or contextlib.nullcontext():
-                done[name] = run_pipeline_step(cfg.selfcompare, run_dir, index, address, force)
-        elif name == "eval-selfcompare":
-            from skyray.eval.run import run_eval
-            from skyray.runs import read_manifest
-
-            step = _require_done(step_path(run_dir, "selfcompare"), name)
-            model = read_manifest(step)["final_model"]
-            done[name] = run_eval(cfg.eval_selfcompare, run_dir, index, Path(model), address, force)
+        needs = [step_path(Path(), n).name for n in NEEDS[name]]
+        with staged_step(run_dir, step_path(Path(), name).name, needs) as local:
+            done[name] = _run_step(cfg, name, local, address, force)
     return done
+
+
+def _run_step(
+    cfg: PipelineConfig, name: str, run_dir: Path, address: str | None, force: bool = False
+) -> Path:
+    """One step in the (local or staged) run folder ``run_dir``."""
+    from skyray.runs import MANIFEST, Step
+
+    index = STEP_NUMBERS[name]
+    if name == "seeds":
+        from skyray.data.seeds import run_seeds
+
+        return run_seeds(cfg.seeds, run_dir, index, force)
+    elif name == "synth":
+        from skyray.data.seeds import SEEDS_FILE
+        from skyray.synth.pipeline import run_synth
+
+        seeds = _require_done(step_path(run_dir, "seeds"), name) / SEEDS_FILE
+        finished = not force and Step(run_dir, index, "synth").is_done(cfg.synth, [seeds])
+        teacher = _local_teacher(cfg, seeds) if cfg.local_teacher and not finished else None
+        with teacher or contextlib.nullcontext():
+            return run_synth(cfg.synth, run_dir, index, seeds, address, force)
+    elif name == "curate":
+        from skyray.curate.run import run_curate
+        from skyray.synth.pipeline import OUTPUT
+
+        samples = _require_done(step_path(run_dir, "synth"), name) / OUTPUT
+        return run_curate(cfg.curate, run_dir, index, [samples], address, force)
+    elif name in ("sft", "sft-stage2"):
+        from skyray.storage import resolve_input
+        from skyray.train.trainer import run_sft
+
+        kept = _require_done(step_path(run_dir, "curate"), name) / "kept"
+        sft_cfg = cfg.sft
+        if name == "sft-stage2":  # continue from stage 1's export
+            stage1 = _require_done(step_path(run_dir, "sft"), name)
+            sft_cfg = replace(cfg.sft_stage2, model=str(stage1))
+        else:  # a model folder given as a URI or by a path under the storage root
+            sft_cfg = replace(sft_cfg, model=str(resolve_input(sft_cfg.model, cfg.storage)))
+        return run_sft(sft_cfg, run_dir, index, kept, address, force)
+    elif name in ("eval", "eval-stage2"):
+        from skyray.eval.run import run_eval
+        from skyray.train.trainer import MODEL_DIR
+
+        trained = "sft" if name == "eval" else "sft-stage2"
+        sft_dir = _require_done(step_path(run_dir, trained), name)
+        eval_cfg = cfg.eval if name == "eval" else cfg.eval_stage2
+        if not eval_cfg.training_manifest:  # guard against overlap with what was trained on
+            eval_cfg = replace(eval_cfg, training_manifest=str(sft_dir / MANIFEST))
+        return run_eval(eval_cfg, run_dir, index, sft_dir / MODEL_DIR, address, force)
+    elif name == "selfcompare":
+        from skyray.selfcompare.run import run_pipeline_step
+
+        teacher = None
+        if cfg.local_teacher and cfg.selfcompare.teacher_backend == "openai":
+            seeds = step_path(run_dir, "seeds") / "seeds.parquet"
+            teacher = _local_teacher(cfg, seeds, cfg.selfcompare.teacher.base_url)
+        with teacher or contextlib.nullcontext():
+            return run_pipeline_step(cfg.selfcompare, run_dir, index, address, force)
+    elif name == "eval-selfcompare":
+        from skyray.eval.run import run_eval
+        from skyray.runs import read_manifest
+
+        step = _require_done(step_path(run_dir, "selfcompare"), name)
+        model = read_manifest(step)["final_model"]
+        return run_eval(cfg.eval_selfcompare, run_dir, index, Path(model), address, force)
+    raise AssertionError(f"unhandled step {name}")  # PipelineConfig validated the names

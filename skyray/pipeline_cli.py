@@ -13,6 +13,12 @@ from skyray.cli_common import add_stage_args
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("pipeline", help="run the whole job (seeds -> ... ) in one run folder")
     add_stage_args(parser, default_config=None)
+    parser.add_argument(
+        "--steps",
+        default=None,
+        help="comma list of steps to run, a subset of the config's in stage order "
+        "(seeds,synth,curate,sft,eval,sft-stage2,eval-stage2); earlier steps must be done",
+    )
     parser.set_defaults(func=_run)
     tiny = sub.add_parser(
         "tiny-model", help="write a tiny random Llama + local tokenizer (demo/tests, no download)"
@@ -54,10 +60,15 @@ def _run(args) -> int:
     from skyray.config import load_config
     from skyray.console import summary_table
     from skyray.pipeline import PipelineConfig, run_pipeline
+    from skyray.storage import display
 
     overrides = list(args.overrides)
     if args.run_dir != "runs/default":
         overrides.append(f"run_dir={args.run_dir}")
+    if args.storage:
+        overrides.append(f"storage={args.storage}")
+    if args.steps:
+        overrides.append(f"steps=[{args.steps}]")
     cfg = load_config(PipelineConfig, args.config, overrides)
     started = time.time()
     joined = not _connected()
@@ -73,6 +84,7 @@ def _run(args) -> int:
         raise
     _leave(joined)
     print(summary_table(step_rows(cfg, started)), flush=True)
+    print(f"run folder: {display(run_base(cfg))}", flush=True)
     return 0
 
 
@@ -88,16 +100,26 @@ def _leave(joined: bool) -> None:
         sys.modules["ray"].shutdown()
 
 
+def run_base(cfg) -> Path:
+    """The run folder to read step markers from: the run under the storage root, or its staged
+    copy when that root is a URI."""
+    from skyray.storage import is_uri, local_of, resolve_run_dir
+
+    run_dir = resolve_run_dir(cfg.run_dir, cfg.storage)
+    return local_of(run_dir) if is_uri(run_dir) else Path(run_dir)
+
+
 def step_rows(cfg, started: float, failed: bool = False) -> list[dict]:
     """One row per configured step: ``ran`` (finished in this invocation), ``skipped`` (finished
     before), ``failed`` (the first unfinished step of a failed run) or ``not run``."""
     from skyray.pipeline import step_path
     from skyray.runs import SUCCESS, read_manifest
+    from skyray.storage import display
     from skyray.summary import summarize
 
     rows, blamed = [], False
     for name in cfg.steps:
-        path = step_path(Path(cfg.run_dir), name)
+        path = step_path(run_base(cfg), name)
         row: dict = {"step": path.name}
         if (path / SUCCESS).is_file():
             manifest = read_manifest(path)
@@ -109,7 +131,7 @@ def step_rows(cfg, started: float, failed: bool = False) -> list[dict]:
                 rows_out=s.rows_out,
                 wall_s=s.wall_s,
                 headline=s.headline,
-                report=s.report,
+                report=display(s.report) if s.report else s.report,
             )
         else:
             row["status"] = "failed" if failed and not blamed else "not run"

@@ -58,12 +58,16 @@ def package_versions() -> dict[str, str]:
 
 
 def input_fingerprint(path: str | Path) -> dict[str, Any]:
-    """Identify an input cheaply: an upstream step by its fingerprint, a file by size+mtime,
-    a folder by the same over its files."""
+    """Identify an input cheaply: an upstream step (or a file or folder in one) by the step's
+    fingerprint, any other file by size+mtime, a folder by the same over its files."""
     path = Path(path)
-    marker = path / SUCCESS
-    if marker.is_file():
-        return {"path": str(path), "step_fingerprint": marker.read_text().strip()}
+    step = _enclosing_step(path)
+    if step is not None:  # by name, not location: a staged copy of the step matches itself
+        return {
+            "step": step.name,
+            "file": path.relative_to(step).as_posix() if path != step else "",
+            "step_fingerprint": (step / SUCCESS).read_text().strip(),
+        }
     if path.is_file():
         stat = path.stat()
         return {"path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
@@ -74,6 +78,15 @@ def input_fingerprint(path: str | Path) -> dict[str, Any]:
             digest.update(f"{child.relative_to(path)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
         return {"path": str(path), "tree": digest.hexdigest()[:16]}
     raise FileNotFoundError(f"input not found: {path}")
+
+
+def _enclosing_step(path: Path) -> Path | None:
+    """The finished step folder that is ``path`` or holds it (two levels up at most); a bare
+    ``_SUCCESS`` without a manifest (Spark, Hadoop) is not a step."""
+    for folder in [path, *list(path.parents)[:2]]:
+        if (folder / SUCCESS).is_file() and (folder / MANIFEST).is_file():
+            return folder
+    return None
 
 
 def fingerprint(cfg: Any, inputs: list[str | Path] | None = None) -> str:

@@ -27,8 +27,11 @@ FEATURES = "features"
 REASON, DETAIL = "_reason", "_detail"
 
 
-def chunk_file(work_dir: Path, kind: str, chunk: Chunk) -> Path:
-    return Path(work_dir) / kind / f"chunk-{chunk.index:06d}.parquet"
+def chunk_file(work_dir: str | Path, kind: str, chunk: Chunk) -> str:
+    """A chunk's file under ``work_dir`` (a local path or a URI)."""
+    from skyray.curate.files import join
+
+    return join(str(work_dir), kind, f"chunk-{chunk.index:06d}.parquet")
 
 
 def band_column(band: int) -> str:
@@ -73,11 +76,12 @@ def _decontam_verdict(hits: list[Hit], order: list[str]) -> tuple[str, str] | No
 
 
 def annotate_chunk(
-    chunk: Chunk, cfg: CurateConfig, matcher: Matcher | None, work_dir: Path
+    chunk: Chunk, cfg: CurateConfig, matcher: Matcher | None, work_dir: str | Path
 ) -> dict[str, Any]:
     """Run pass 1 on one chunk; write its two files; return counts and timings."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from skyray.curate.files import write_parquet
 
     timings: Counter[str] = Counter()
     t0 = time.perf_counter()
@@ -159,11 +163,7 @@ def annotate_chunk(
         annotated = pa.concat_tables([annotated, parsed], promote_options="permissive")
         annotated = annotated.sort_by("_pos")
     for kind, data in ((ANNOTATED, annotated), (FEATURES, pa.table(features))):
-        path = chunk_file(work_dir, kind, chunk)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        pq.write_table(data, tmp)
-        tmp.replace(path)
+        write_parquet(data, chunk_file(work_dir, kind, chunk))
     timings["write"] += time.perf_counter() - t0
 
     by_reason = Counter(v[0] for v in reasons if v) + Counter(

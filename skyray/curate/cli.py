@@ -29,6 +29,12 @@ def curate_parser(prog: str = "skyray curate") -> argparse.ArgumentParser:
         default=None,
         help="comma-separated registry names (gsm8k, math are aliases)",
     )
+    parser.add_argument(
+        "--storage",
+        default=None,
+        help="storage root (absolute shared path or s3://bucket/prefix; default $SKYRAY_STORAGE): "
+        "a relative --out and relative inputs live under it",
+    )
     parser.add_argument("--address", default=None, help="Ray cluster address (default: local)")
     parser.add_argument(
         "--force", action="store_true", help="rerun even when the folder is up to date"
@@ -69,6 +75,7 @@ def _run(args) -> int:
     from skyray.curate.metrics import STAGES
     from skyray.curate.run import REPORT, curate_folder
     from skyray.runs import MANIFEST
+    from skyray.storage import display, resolve_input, resolve_run_dir, staged_step
 
     parser = curate_parser()
     if args.help:
@@ -84,11 +91,18 @@ def _run(args) -> int:
         names = [b.strip() for b in args.benchmarks.split(",") if b.strip()]
         overrides.append(f"decontam.benchmarks=[{', '.join(names)}]")
     cfg = load_config(CurateConfig, args.config, overrides)
-    out = curate_folder(cfg, inputs, args.out, args.address, args.force)
+    inputs = [str(resolve_input(item, args.storage)) for item in inputs]
+    out_dir = resolve_run_dir(args.out, args.storage)
+    parent, name = out_dir.rstrip("/").rsplit("/", 1) if "/" in out_dir else (".", out_dir)
+    with staged_step(parent, name) as local:
+        out = curate_folder(cfg, inputs, local / name, args.address, args.force)
 
     report = json.loads((out / REPORT).read_text())
     rows = report["rows"]
-    print(f"curate: {rows['in']} rows in, {rows['kept']} kept, {rows['dropped']} dropped -> {out}")
+    print(
+        f"curate: {rows['in']} rows in, {rows['kept']} kept, {rows['dropped']} dropped "
+        f"-> {display(out)}"
+    )
     for stage in STAGES:
         counts = report["stages"][stage]
         print(
@@ -96,5 +110,8 @@ def _run(args) -> int:
         )
     for reason, count in report["reasons"].items():
         print(f"  {count:>8}  {reason}")
-    print(f"  report: {out / REPORT}; manifest: {out / MANIFEST}; {report['rows_per_s']} rows/s")
+    print(
+        f"  report: {display(out / REPORT)}; manifest: {display(out / MANIFEST)}; "
+        f"{report['rows_per_s']} rows/s"
+    )
     return 0

@@ -46,9 +46,10 @@ class Decisions:
 
 def _read(files: list[str], columns: list[str]):
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    tables = [pq.read_table(f, columns=columns) for f in files]
+    from skyray.curate.files import read_parquet
+
+    tables = [read_parquet(f, columns=columns) for f in files]
     return pa.concat_tables(tables) if tables else None
 
 
@@ -246,5 +247,7 @@ def shard_bands(cfg: NearDedupConfig) -> list[list[int]]:
     return [s for s in shards if s]
 
 
-def feature_files(work_dir: Path) -> list[str]:
-    return sorted(str(p) for p in (Path(work_dir) / "features").glob("chunk-*.parquet"))
+def feature_files(work_dir: str | Path) -> list[str]:
+    from skyray.curate.files import join, list_parquet
+
+    return list_parquet(join(str(work_dir), "features"))

@@ -23,7 +23,7 @@ class LocalEngine:
     name = "local"
 
     def annotate(
-        self, chunks: list[Chunk], cfg: CurateConfig, index: NgramIndex | None, work: Path
+        self, chunks: list[Chunk], cfg: CurateConfig, index: NgramIndex | None, work: str | Path
     ) -> list[dict[str, Any]]:
         matcher = Matcher(index) if index is not None else None
         return [annotate_chunk(c, cfg, matcher, work) for c in chunks]
@@ -33,7 +33,7 @@ class LocalEngine:
         return dedup.near_decisions(files, cfg, [e for e, _ in shards], [p for _, p in shards])
 
     def split(
-        self, chunks: list[Chunk], decisions: Any, work: Path, out: Path
+        self, chunks: list[Chunk], decisions: Any, work: str | Path, out: str | Path
     ) -> list[dict[str, Any]]:
         return [split_chunk(c, decisions, work, out) for c in chunks]
 
@@ -49,8 +49,9 @@ class _Annotator:
 
         index = ray.get(index_ref[0]) if index_ref[0] is not None else None
         self.matcher = Matcher(index) if index is not None else None
-        self.cfg, self.work = cfg, Path(work_dir)
-        self.metrics = StageMetrics(self.work.parent)  # work is OUT/_work
+        self.cfg, self.work = cfg, work_dir  # a local path or a URI
+        # work is OUT/_work; its folder names the step and run (a URI's too)
+        self.metrics = StageMetrics(Path(str(work_dir).rstrip("/").rsplit("/", 1)[0]))
 
     def __call__(self, batch):
         import pyarrow as pa
@@ -72,7 +73,7 @@ def _split_chunks(chunks: list[dict], decisions, work_dir: str, out_dir: str) ->
     metrics = StageMetrics(out_dir)
     out = []
     for row in chunks:
-        stats = split_chunk(Chunk(**row), decisions, Path(work_dir), Path(out_dir))
+        stats = split_chunk(Chunk(**row), decisions, work_dir, out_dir)
         metrics.record_pass3(stats)
         out.append(stats)
     return out

@@ -14,6 +14,7 @@ run: the row comes back as a drop with a reason and a detail.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from skyray.curate.checks import check_fields
+from skyray.curate.files import open_input, parquet_file
 
 logger = logging.getLogger(__name__)
 REQUIRED = ("id", "question", "response")
@@ -134,8 +136,15 @@ def _scan_folder(folder: Path, exclude: Path | None) -> tuple[list[Path], list[s
     return found, others
 
 
-def _open(path: Path, kind: str):
-    return gzip.open(path, "rb") if kind == "jsonl.gz" else path.open("rb")
+@contextlib.contextmanager
+def _open(path: str | Path, kind: str):
+    """A binary file (a local path or a URI), decompressed when ``kind`` is ``jsonl.gz``."""
+    with open_input(str(path)) as raw:
+        if kind != "jsonl.gz":
+            yield raw
+            return
+        with gzip.GzipFile(fileobj=raw) as handle:
+            yield handle
 
 
 def _check_jsonl_header(path: Path, kind: str = "jsonl") -> bool:
@@ -263,7 +272,7 @@ def _read_jsonl(chunk: Chunk) -> ChunkRows:
     name = Path(chunk.path).name
     rows: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
-    with _open(Path(chunk.path), chunk.kind) as handle:
+    with _open(chunk.path, chunk.kind) as handle:
         if chunk.start > 0:
             handle.seek(chunk.start - 1)
             if handle.read(1) != b"\n":
@@ -371,9 +380,8 @@ def _read_parquet(chunk: Chunk) -> ChunkRows:
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(chunk.path)
+    pf = parquet_file(chunk.path)
     first_row = sum(pf.metadata.row_group(g).num_rows for g in range(chunk.start))
     table = pf.read_row_groups(list(range(chunk.start, chunk.end)))
     pos = (chunk.file_index << POS_BITS) + first_row + np.arange(table.num_rows, dtype=np.int64)

@@ -6,12 +6,16 @@ Output folder::
     kept/part-*.parquet      rows that passed every stage, input columns unchanged
     dropped/part-*.parquet   id, drop_reason, drop_detail, then the input columns
     report.json              counts per reason / benchmark / stage, timings, parameters
+
+On a URI storage root (``out_dir`` a staged step folder, see :mod:`skyray.storage`) the actors
+and tasks of every node read the inputs and write ``_work/``, ``kept/`` and ``dropped/`` on the
+storage itself; only ``report.json`` (and the step's manifest) are written by the driver.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -70,8 +74,10 @@ def curate(
     """Curate ``inputs`` into ``out_dir`` (its previous kept/dropped/report are replaced)."""
     from skyray.curate.dedup import feature_files
     from skyray.curate.engines import make_engine
+    from skyray.curate.files import join, remove
     from skyray.curate.reader import plan_inputs
     from skyray.runs import write_json_atomic
+    from skyray.storage import remote_of
 
     out = Path(out_dir)
     check_out_dir(out)
@@ -82,13 +88,13 @@ def curate(
     timings["plan"] = time.perf_counter() - t0
 
     out.mkdir(parents=True, exist_ok=True)
+    target = remote_of(out.absolute())  # where the workers write: the storage itself on a URI
     for name in ("kept", "dropped", WORK, REPORT):
-        target = out / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-    work = out / WORK
+        remove(str(out / name))
+        remove(join(target, name))
+    work = join(target, WORK)
+    chunks = [_on_storage(c) for c in plan.chunks]  # staged inputs: read where they came from
+
     t0 = time.perf_counter()
     index = build_index(cfg)
     timings["decontam_index"] = time.perf_counter() - t0
@@ -97,17 +103,17 @@ def curate(
     timings["engine_start"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    pass1 = engine.annotate(plan.chunks, cfg, index, work)
+    pass1 = engine.annotate(chunks, cfg, index, work)
     timings["pass1_annotate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     decisions, near_stats = engine.dedup(cfg, feature_files(work))
     timings["pass2_dedup"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pass3 = engine.split(plan.chunks, decisions, work, out)
+    pass3 = engine.split(chunks, decisions, work, target)
     timings["pass3_split"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - started
     if not keep_work:
-        shutil.rmtree(work, ignore_errors=True)
+        remove(work)
 
     total = sum(s["rows"] for s in pass1)
     reasons: Counter[str] = Counter()
@@ -147,6 +153,15 @@ def curate(
     write_json_atomic(out / REPORT, report)
     logger.info("curate: %d rows in, %d kept, %d dropped -> %s", total, kept, total - kept, out)
     return report
+
+
+def _on_storage(chunk):
+    """A chunk of a staged input file, pointed at the storage it was staged from, so workers on
+    any node read it; other chunks unchanged."""
+    from skyray.storage import is_uri, remote_of
+
+    uri = remote_of(Path(chunk.path).absolute())
+    return dataclasses.replace(chunk, path=uri) if is_uri(uri) else chunk
 
 
 def run_curate(

@@ -21,13 +21,10 @@ KEPT, DROPPED = "kept", "dropped"
 INTERNAL = ("_pos", REASON, DETAIL)
 
 
-def _write(table, path: Path) -> None:
-    import pyarrow.parquet as pq
+def _write(table, path: str) -> None:
+    from skyray.curate.files import write_parquet
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
+    write_parquet(table, path)
 
 
 def _take(values, idx: np.ndarray) -> list:
@@ -39,13 +36,14 @@ def _take(values, idx: np.ndarray) -> list:
 
 
 def split_chunk(
-    chunk: Chunk, decisions: Decisions, work_dir: Path, out_dir: Path
+    chunk: Chunk, decisions: Decisions, work_dir: str | Path, out_dir: str | Path
 ) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    table = pq.read_table(chunk_file(work_dir, ANNOTATED, chunk))
+    from skyray.curate.files import join, read_parquet
+
+    table = read_parquet(chunk_file(work_dir, ANNOTATED, chunk))
     reasons = table[REASON].to_pylist()
     details = table[DETAIL].to_pylist()
     if len(decisions):
@@ -78,9 +76,9 @@ def split_chunk(
     )
     name = f"part-{chunk.index:06d}.parquet"
     if kept.num_rows:
-        _write(kept, Path(out_dir) / KEPT / name)
+        _write(kept, join(str(out_dir), KEPT, name))
     if dropped.num_rows:
-        _write(dropped, Path(out_dir) / DROPPED / name)
+        _write(dropped, join(str(out_dir), DROPPED, name))
     return {
         "chunk": chunk.index,
         "kept": kept.num_rows,

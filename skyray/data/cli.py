@@ -53,13 +53,16 @@ def _seeds(args) -> int:
     from skyray.config import load_config
     from skyray.data.seeds import SeedsConfig, run_seeds
     from skyray.runs import read_manifest
+    from skyray.storage import display, resolve_run_dir, staged_step
 
     cfg = load_config(SeedsConfig, args.config, args.overrides)
     if args.address or os.environ.get("RAY_ADDRESS"):  # a cluster to report metrics to
         from skyray.cluster import init_ray
 
         init_ray(args.address)
-    path = run_seeds(cfg, args.run_dir, force=args.force)
+    run_dir = resolve_run_dir(args.run_dir, args.storage)
+    with staged_step(run_dir, "step-1-seeds") as local:
+        path = run_seeds(cfg, local, force=args.force)
     manifest = read_manifest(path)
-    print(f"seeds: {manifest['rows']['seeds']} problems -> {path}")
+    print(f"seeds: {manifest['rows']['seeds']} problems -> {display(path)}")
     return 0

@@ -78,8 +78,13 @@ def _run(args) -> int:
     if args.benchmarks:
         names = [b.strip() for b in args.benchmarks.split(",") if b.strip()]
         extra.append("benchmarks=" + json.dumps(names))
+    from skyray.storage import display, resolve_input, resolve_run_dir, staged_step
+
     cfg = _stage_config(EvalConfig, args, extra)
-    path = run_eval(cfg, args.run_dir, args.step, args.model, args.address, force=args.force)
+    run_dir = resolve_run_dir(args.run_dir, args.storage)
+    model = str(resolve_input(args.model, args.storage)) if args.model else None
+    with staged_step(run_dir, f"step-{args.step}-eval") as local:
+        path = run_eval(cfg, local, args.step, model, args.address, force=args.force)
     report = json.loads((path / REPORT_JSON).read_text())
     for name, bench in report["benchmarks"].items():
         for grader, summary in bench["graders"].items():
@@ -90,7 +95,7 @@ def _run(args) -> int:
             f"generation errors: {rows['generation_errors']} of {rows['predictions']} rows "
             "(kept as error rows, graded wrong; reasons in the report)"
         )
-    print(f"report: {path / REPORT_MD}")
+    print(f"report: {display(path / REPORT_MD)}")
     return 0
 
 

@@ -2,7 +2,8 @@
 
 - ``step-1-answer/``: ``answers.parquet``, the model's graded answers to the round's problems;
 - ``step-2-compare/``: ``samples.parquet`` (self-compare and confirmation samples),
-  ``cache.sqlite`` (teacher replies: a rerun sends nothing twice), drops and teacher usage;
+  ``cache/`` (teacher replies, :mod:`skyray.synth.cache`: a rerun sends nothing twice), drops
+  and teacher usage;
 - ``step-3-sft/``: the SFT recipe on the round's samples, starting from the answering model;
   its ``model/`` export answers the next round.
 
@@ -29,7 +30,7 @@ from skyray.synth.teacher import TeacherConfig
 
 logger = logging.getLogger(__name__)
 SAMPLES = "samples.parquet"
-CACHE = "cache.sqlite"
+CACHE = "cache"
 MODEL_DIR = "model"
 
 
@@ -98,7 +99,7 @@ def generation_for(cfg: SelfCompareConfig, model: str, trained: bool) -> Generat
     return dataclasses.replace(gen, model=model)
 
 
-def build_context(cfg: SelfCompareConfig, cache_path: Path):
+def build_context(cfg: SelfCompareConfig, cache_path: str | Path):
     """The synthesis teacher client (with its response cache) wrapped for templated asks."""
     from skyray.synth.cache import ResponseCache
     from skyray.synth.context import OpContext
@@ -144,6 +145,7 @@ def compare_step(cfg: SelfCompareConfig, round_dir: Path, k: int, answers_dir: P
     from skyray.runs import Step
     from skyray.selfcompare.answers import ANSWERS, read_answers
     from skyray.selfcompare.samples import compare_round, write_samples
+    from skyray.storage import remote_of
 
     spec = CompareSpec(
         round=k,
@@ -160,8 +162,8 @@ def compare_step(cfg: SelfCompareConfig, round_dir: Path, k: int, answers_dir: P
     if step.is_done(spec, [answers_dir]):
         logger.info("selfcompare: %s is done, skipping", step.path)
         return step.path
-    step.start(reset=False)  # keep cache.sqlite: a rerun resends nothing already answered
-    ctx, cache = build_context(cfg, step.path / CACHE)
+    step.start(reset=False)  # keep cache/: a rerun resends nothing already answered
+    ctx, cache = build_context(cfg, remote_of(step.path / CACHE))  # on the storage if a URI
     try:
         samples, drops, requested = compare_round(read_answers(answers_dir / ANSWERS), cfg, ctx)
         write_samples(samples, step.path / SAMPLES)
@@ -180,7 +182,7 @@ def compare_step(cfg: SelfCompareConfig, round_dir: Path, k: int, answers_dir: P
             "drops": dict(drops),
             "usage": usage.as_dict(),
             "tokens": {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens},
-            "cost_usd": round(usage.cost_usd, 6),
+            "cost_usd": round(usage.total_cost_usd, 6),  # replies from the cache included
         },
     )
     return step.path

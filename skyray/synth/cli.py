@@ -23,17 +23,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _synth(args) -> int:
     from skyray.config import load_config
     from skyray.runs import read_manifest
+    from skyray.storage import display, resolve_input, resolve_run_dir, staged_step
     from skyray.synth.config import SynthConfig
     from skyray.synth.pipeline import run_synth
 
     cfg = load_config(SynthConfig, args.config, args.overrides)
-    path = run_synth(
-        cfg, args.run_dir, args.step, args.seeds, address=args.address, force=args.force
-    )
+    run_dir = resolve_run_dir(args.run_dir, args.storage)
+    seeds = str(resolve_input(args.seeds, args.storage)) if args.seeds else None
+    needs = [] if seeds else [f"step-{args.step - 1}-seeds"]
+    with staged_step(run_dir, f"step-{args.step}-synth", needs) as local:
+        path = run_synth(cfg, local, args.step, seeds, address=args.address, force=args.force)
     manifest = read_manifest(path)
     usage = manifest["usage"]
     print(
-        f"synth: {manifest['rows']['samples']} samples -> {path}/synthetic.parquet "
+        f"synth: {manifest['rows']['samples']} samples -> {display(path)}/synthetic.parquet "
         f"(requests {usage['requests']}, cached {usage['cached']}, "
         f"tokens {usage['prompt_tokens'] + usage['completion_tokens']}, "
         f"cost ${manifest['cost_usd']:.4f})"

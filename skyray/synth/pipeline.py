@@ -11,8 +11,11 @@ Phases, each a deterministic task sequence cut at its target (:mod:`skyray.synth
 
 Output: ``runs/<run>/step-<index>-synth/synthetic.parquet`` (:class:`SyntheticSample` rows,
 which ``skyray curate`` reads) and ``manifest.json`` with rows, drops by reason, teacher usage
-(tokens, cost) and the core-set report. Teacher replies are cached in ``cache.sqlite`` in the
-step folder, which a rerun keeps: a killed job is simply run again.
+(tokens, cost) and the core-set report. Teacher replies are cached in ``cache/`` in the step
+folder (:mod:`skyray.synth.cache`: append-only segments every worker on every node writes at
+once; on a URI storage root it lives on the storage, not in the local staging copy), which a
+rerun keeps: a killed job is simply run again and pays for nothing twice. ``cost_usd`` in the
+manifest is what the whole step's replies cost, those served from the cache included.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from skyray.synth.progress import UsageMeter
 logger = logging.getLogger("skyray.synth")
 OUTPUT = "synthetic.parquet"
 SEED_SYNTHETIC = "seed_synthetic.parquet"
-CACHE = "cache.sqlite"
+CACHE = "cache"  # the response cache folder in the step folder
 
 
 def build_teacher(cfg: SynthConfig, cache, seeds: list[Problem], limiter=None, check: bool = True):
@@ -127,7 +130,7 @@ def check_phase(phase, target: int, cfg: SynthConfig, step_path: Path) -> None:
     )
 
 
-def _engine(cfg: SynthConfig, cache, seeds: list[Problem], cache_path: Path, address):
+def _engine(cfg: SynthConfig, cache, seeds: list[Problem], cache_path: str, address):
     from skyray.synth.runner import LocalEngine, RayEngine
 
     if cfg.num_workers == 0:
@@ -143,7 +146,28 @@ def _engine(cfg: SynthConfig, cache, seeds: list[Problem], cache_path: Path, add
         limiter = shared_limiter("skyray-synth-rate", cfg.teacher.rpm, cfg.teacher.tpm)
     elif cfg.backend == "openai":
         limiter = LocalRateLimiter()
-    return RayEngine(cfg, str(cache_path), seeds, limiter)
+    return RayEngine(cfg, cache_path, seeds, limiter)
+
+
+def step_cost(cfg: SynthConfig, usage, stored: dict[str, int]) -> tuple[float, dict]:
+    """What the step cost: every reply its cache holds (sent by this run or by an earlier,
+    killed or changed one) at the configured prices; with this run's part and the replies it
+    took from the cache."""
+    teacher = cfg.teacher
+    total = (
+        stored["prompt_tokens"] * teacher.price_prompt_per_mtok
+        + stored["completion_tokens"] * teacher.price_completion_per_mtok
+    ) / 1e6
+    return round(total, 6), {
+        "total_usd": round(total, 6),  # all replies received for this step, every run
+        "sent_usd": round(usage.cost_usd, 6),  # replies this run paid for
+        "cached_usd": round(usage.cached_cost_usd, 6),  # replies this run took from the cache
+        "replies_stored": stored["entries"],
+        "tokens_stored": {
+            "prompt": stored["prompt_tokens"],
+            "completion": stored["completion_tokens"],
+        },
+    }
 
 
 def run_synth(
@@ -159,6 +183,7 @@ def run_synth(
     when a phase writes fewer samples than ``min_output_fraction`` of its target."""
     from skyray.data.seeds import SEEDS_FILE, read_problems
     from skyray.runs import Step
+    from skyray.storage import remote_of
     from skyray.synth.cache import ResponseCache
     from skyray.synth.coreset import select_coreset
     from skyray.synth.php import php_samples
@@ -172,13 +197,14 @@ def run_synth(
     if not force and step.is_done(cfg, [seeds_path]):
         logger.info("synth: %s is done, skipping", step.path)
         return step.path
-    step.start(reset=False)  # keep cache.sqlite: a rerun resends nothing already answered
+    step.start(reset=False)  # keep cache/: a rerun resends nothing already answered
     seeds = read_problems(seeds_path)
     if not seeds:
         raise ValueError(f"{seeds_path} holds no seed problems")
     refuse_test_seeds(seeds, seeds_path)
-    cache = ResponseCache(step.path / CACHE)
-    engine = _engine(cfg, cache, seeds, step.path / CACHE, address)
+    cache_path = remote_of(step.path / CACHE)  # on the storage root itself, shared live
+    cache = ResponseCache(cache_path)
+    engine = _engine(cfg, cache, seeds, cache_path, address)
     engine.meter = UsageMeter(step.path)  # Ray metrics skyray_synth_* (no-op without Ray)
 
     phases, report, output = [], {}, []
@@ -234,8 +260,11 @@ def run_synth(
         "edits": dict(sum((p.edits for p in phases), Counter())),
         "operators": dict(Counter(s.operator for s in output)),
         "usage": usage.as_dict(),
-        "tokens": {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens},
-        "cost_usd": round(usage.cost_usd, 6),
+        "tokens": {
+            "prompt": usage.prompt_tokens + usage.cached_prompt_tokens,
+            "completion": usage.completion_tokens + usage.cached_completion_tokens,
+        },
+        "cost_usd": 0.0,  # set below from the cache: the whole step's spend
         "coreset": report,
         "teacher": {
             "backend": cfg.backend,
@@ -243,6 +272,8 @@ def run_synth(
             "base_url": cfg.teacher.base_url,
         },
     }
+    stored = cache.compact()  # the workers are done: merge their segments, total the replies
+    extra["cost_usd"], extra["cost"] = step_cost(cfg, usage, stored)
     step.finish(cfg, [seeds_path], rows=rows, extra=extra)
     cache.close()
     return step.path

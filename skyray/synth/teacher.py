@@ -133,9 +133,12 @@ class Usage:
     attempts: int = 0  # HTTP attempts, retries included
     retries: int = 0
     failed: int = 0
-    prompt_tokens: int = 0  # of sent requests (cached ones cost nothing now)
+    prompt_tokens: int = 0  # of sent requests
     completion_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # of sent requests, at the configured prices
+    cached_prompt_tokens: int = 0  # of replies served from the cache (paid by an earlier run)
+    cached_completion_tokens: int = 0
+    cached_cost_usd: float = 0.0  # what those replies cost, at the configured prices
     errors: dict[str, int] = field(default_factory=dict)  # retry/failure reasons -> count
 
     def merge(self, other: Usage) -> None:
@@ -148,7 +151,13 @@ class Usage:
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["cost_usd"] = round(self.cost_usd, 6)
+        out["cached_cost_usd"] = round(self.cached_cost_usd, 6)
         return out
+
+    @property
+    def total_cost_usd(self) -> float:
+        """What every reply used cost: sent now or served from the cache."""
+        return self.cost_usd + self.cached_cost_usd
 
 
 def normalise_sampling(sampling: dict[str, Any] | None) -> dict[str, Any]:
@@ -176,10 +185,15 @@ class _Base:
         sampling = normalise_sampling(sampling)
         key = request_key(self.model, request, sampling) if self.cache is not None else ""
         if self.cache is not None:
-            hit = self.cache.get(key)
+            hit = await self._cache_call(self.cache.get, key)
             if hit is not None:
                 self.usage.requests += 1
                 self.usage.cached += 1
+                self.usage.cached_prompt_tokens += int(hit.get("prompt_tokens") or 0)
+                self.usage.cached_completion_tokens += int(hit.get("completion_tokens") or 0)
+                self.usage.cached_cost_usd += self.price(
+                    int(hit.get("prompt_tokens") or 0), int(hit.get("completion_tokens") or 0)
+                )
                 return Completion(**hit, cached=True)
         out = await self._generate(request, sampling)
         self.usage.requests += 1
@@ -188,7 +202,8 @@ class _Base:
             self.usage.prompt_tokens += out.prompt_tokens
             self.usage.completion_tokens += out.completion_tokens
             if self.cache is not None:
-                self.cache.put(
+                await self._cache_call(
+                    self.cache.put,
                     key,
                     {
                         "text": out.text,
@@ -200,6 +215,16 @@ class _Base:
         else:
             self.usage.failed += 1
         return out
+
+    def price(self, prompt_tokens: int, completion_tokens: int) -> float:
+        """USD for a reply of these token counts (0 unless the teacher has prices)."""
+        return 0.0
+
+    async def _cache_call(self, method, *args):
+        """A cache read or write; off the event loop when it is a network round trip."""
+        if getattr(self.cache, "remote", False):
+            return await asyncio.to_thread(method, *args)
+        return method(*args)
 
     async def abatch(
         self, requests: list[RequestInput], sampling: dict[str, Any] | None = None
@@ -472,9 +497,12 @@ class OpenAITeacher(_Base):
         return base * (0.5 + random.random() / 2)
 
     def _account_cost(self, out: Completion, estimate: int) -> None:
-        self.usage.cost_usd += (
-            out.prompt_tokens * self.cfg.price_prompt_per_mtok
-            + out.completion_tokens * self.cfg.price_completion_per_mtok
+        self.usage.cost_usd += self.price(out.prompt_tokens, out.completion_tokens)
+
+    def price(self, prompt_tokens: int, completion_tokens: int) -> float:
+        return (
+            prompt_tokens * self.cfg.price_prompt_per_mtok
+            + completion_tokens * self.cfg.price_completion_per_mtok
         ) / 1e6
 
 

@@ -100,6 +100,7 @@ def run_sft(
 
     from skyray.cluster import init_ray
     from skyray.runs import Step, fingerprint
+    from skyray.storage import remote_of
     from skyray.train.data import build_ray_dataset, dataset_manifest, parquet_files
     from skyray.train.loop import train_loop
 
@@ -118,7 +119,7 @@ def run_sft(
 
     init_ray(address)
     dataset = build_ray_dataset(data_path, tokenizer_path, cfg)
-    storage = cfg.storage_path or str((step.path / "ray").resolve())
+    storage, storage_fs = ray_storage(cfg.storage_path or remote_of((step.path / "ray").resolve()))
     resources = {"CPU": cfg.cpus_per_worker, **({"GPU": 1} if cfg.use_gpu else {})}
     metrics_path = step.path / METRICS_FILE
     trainer = TorchTrainer(
@@ -132,6 +133,7 @@ def run_sft(
         run_config=RunConfig(
             name=f"sft-{fingerprint(cfg, inputs)}",
             storage_path=storage,
+            storage_filesystem=storage_fs,
             failure_config=FailureConfig(max_failures=cfg.max_failures),
             checkpoint_config=CheckpointConfig(num_to_keep=cfg.num_checkpoints_to_keep),
         ),
@@ -163,6 +165,17 @@ def run_sft(
         },
     )
     return step.path
+
+
+def ray_storage(where: str) -> tuple[str, Any]:
+    """Ray Train's ``storage_path`` and ``storage_filesystem`` for a local path or a URI (on a
+    URI storage root the checkpoints live on the storage, so a later job resumes from them)."""
+    from skyray.storage import filesystem, is_uri
+
+    if not is_uri(where):
+        return where, None
+    fs, path = filesystem(where)
+    return path, fs
 
 
 def _plain(value: Any) -> bool:

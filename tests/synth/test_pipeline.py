@@ -19,7 +19,7 @@ from skyray.records import SyntheticSample
 from skyray.serve.faults import FaultProxy
 from skyray.synth.cache import ResponseCache
 from skyray.synth.config import SynthConfig
-from skyray.synth.pipeline import OUTPUT, read_samples, run_synth
+from skyray.synth.pipeline import CACHE, OUTPUT, read_samples, run_synth
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = [
@@ -127,7 +127,7 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(teacher_url, seeds_path,
     reference = run_synth(cfg, tmp_path / "reference", 2, seeds_path)
     with FaultProxy(upstream, latency_s=0.02, record=True) as proxy:
         run_dir = tmp_path / "killed"
-        cache_path = run_dir / "step-2-synth" / "cache.sqlite"
+        cache_path = run_dir / "step-2-synth" / CACHE
         job = subprocess.Popen(_synth_cmd(run_dir, seeds_path, proxy.url + "/v1"), env=env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and job.poll() is None:

@@ -41,7 +41,7 @@ def test_batch_chat_and_completions_with_usage(teacher_url, seeds_path):
 
 def test_cache_sends_no_request_twice(teacher_url, seeds_path, tmp_path):
     _, chats = _solve_requests(seeds_path, 6)
-    cache = ResponseCache(tmp_path / "cache.sqlite")
+    cache = ResponseCache(tmp_path / "cache")
     before = server_stats(teacher_url).get("chat", 0)
     first = OpenAITeacher(TeacherConfig(base_url=teacher_url, model="deterministic"), cache=cache)
     outs1 = first.complete_batch(chats, {"temperature": 0.7})

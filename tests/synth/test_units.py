@@ -116,9 +116,9 @@ def test_cache_key_and_store(tmp_path):
         "m", msgs, {"seed": 1, "temperature": 0.7}
     )
     assert request_key("m", msgs, {"seed": 1}) != request_key("m", msgs, {"seed": 2})
-    cache = ResponseCache(tmp_path / "c.sqlite")
+    cache = ResponseCache(tmp_path / "cache")
     cache.put("k", {"text": "x"})
-    assert ResponseCache(tmp_path / "c.sqlite").get("k") == {"text": "x"} and len(cache) == 1
+    assert ResponseCache(tmp_path / "cache").get("k") == {"text": "x"} and len(cache) == 1
 
 
 def test_usage_merge_and_prompt_versions():
@@ -166,7 +166,7 @@ def test_ray_data_llm_rows_round_trip():
 def test_prefill_cache_with_vllm(tmp_path, tiny_model_dir, ray_cluster):
     from skyray.synth.vllm_batch import prefill_cache
 
-    cache = ResponseCache(tmp_path / "c.sqlite")
+    cache = ResponseCache(tmp_path / "cache")
     reqs = [([{"role": "user", "content": "What is 2+2?"}], {"temperature": 0.0, "max_tokens": 8})]
     assert prefill_cache(cache, "tiny", str(tiny_model_dir), reqs) == 1
     assert prefill_cache(cache, "tiny", str(tiny_model_dir), reqs) == 0

@@ -170,8 +170,20 @@ def _load(name: str, data_dir: str | Path | None, skipped: list[str]) -> list[Pr
         if bench.hub is None:
             raise DataNotFoundError(f"{name}: {path} not found and no Hub copy is registered")
     if bench.hub is None:
-        raise DataNotFoundError(f"{name}: no data directory given (set {DATA_DIR_ENV})")
+        raise DataNotFoundError(f"{name}: no data directory given (set {DATA_DIR_ENV}){_hint()}")
     return _load_from_hub(bench, str(root / bench.relpath) if root else None, skipped)
+
+
+def _hint() -> str:
+    """Where a data directory is missing inside a Ray job: how to pass it."""
+    from skyray.storage import in_ray_job
+
+    if not in_ray_job() or os.environ.get(DATA_DIR_ENV):
+        return ""
+    return (
+        f"; {DATA_DIR_ENV} is not set in this Ray job: pass it with --runtime-env-json "
+        f'\'{{"env_vars": {{"{DATA_DIR_ENV}": "/path/on/every/node"}}}}\''
+    )
 
 
 def _load_from_hub(bench: Benchmark, where: str | None, skipped: list[str]) -> list[Problem]:
@@ -181,7 +193,7 @@ def _load_from_hub(bench: Benchmark, where: str | None, skipped: list[str]) -> l
     except ImportError:
         raise DataNotFoundError(
             f"{bench.name}: no local copy{f' at {where}' if where else ''} and the `datasets` "
-            "package is not installed for the Hub fallback"
+            f"package is not installed for the Hub fallback{_hint()}"
         ) from None
     hub = bench.hub
     try:
@@ -189,7 +201,8 @@ def _load_from_hub(bench: Benchmark, where: str | None, skipped: list[str]) -> l
     except Exception as exc:  # offline, unknown id, auth: one clear line
         raise DataNotFoundError(
             f"{bench.name}: no local copy{f' at {where}' if where else ''} and the Hub copy "
-            f"{hub.dataset_id} ({hub.split}) could not be loaded: {type(exc).__name__}: {exc}"
+            f"{hub.dataset_id} ({hub.split}) could not be loaded: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}{_hint()}"
         ) from None
     rows = (skip_or(bench.from_hub_row, i, row) for i, row in enumerate(ds))
     return iter_skipping(rows, skipped)
