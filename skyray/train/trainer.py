@@ -54,12 +54,8 @@ def run_preflight(cfg: SFTConfig, tokenizer_path: str, data_path: str | Path, ou
     from skyray.train.data import load_tokenizer, read_rows
     from skyray.train.tokenize import preflight
 
-    rows = [
-        r
-        for r in read_rows(data_path, limit=max(256, cfg.preflight_samples))
-        if cfg.data_stage is None or r.get("stage", 1) == cfg.data_stage
-    ]
-    require(bool(rows), f"{data_path}: no rows of stage {cfg.data_stage} among the first rows")
+    rows = read_rows(data_path, limit=cfg.preflight_samples, stage=cfg.data_stage)
+    require(bool(rows), f"{data_path}: no rows of stage {cfg.data_stage}")
     views = preflight(
         load_tokenizer(tokenizer_path), rows[: cfg.preflight_samples], cfg.max_length, cfg.overlong
     )

@@ -44,7 +44,7 @@ def stage1(ray_cluster, tiny_model_dir, tmp_path_factory):
             "--run-dir",
             str(run),
             "--data",
-            str(data),
+            str(data.parents[1]),  # the step folder, as the README says: kept/ only is read
             f"model={tiny_model_dir}",
             "packing=false",
             "micro_batch_size=2",
@@ -72,7 +72,7 @@ def test_stage1_loss_falls_and_export_matches_trained_weights(stage1, tiny_model
     manifest = step.manifest()
     assert manifest["rows"] == {"kept": 4, "other-stage": 3}
     link = manifest["dataset"]
-    assert link["manifest"] == str(data.parent / "manifest.json")
+    assert link["manifest"] == str(data.parents[1] / "manifest.json")
     assert link["step_fingerprint"] == Step(run, 3, "curate").manifest()["fingerprint"]
 
     curve = losses(read_metrics(step.path / METRICS_FILE))
@@ -92,7 +92,8 @@ def test_stage1_loss_falls_and_export_matches_trained_weights(stage1, tiny_model
         trained.load_state_dict(state, strict=True)
         torch.testing.assert_close(exported(ids).logits, trained(ids).logits, atol=0, rtol=0)
     assert not torch.allclose(exported(ids).logits, base_logits, atol=1e-3)  # it did train
-    assert (step.path / "preflight.txt").read_text().count("[[") == 4
+    preflight = (step.path / "preflight.txt").read_text()
+    assert preflight.count("[[") == 4 and "Janet" not in preflight  # dropped/ never read
 
 
 def test_killed_run_restarts_from_its_checkpoint(ray_cluster, tiny_model_dir, tmp_path):
