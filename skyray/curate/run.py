@@ -211,6 +211,10 @@ def _run_step(
     if not force and step.is_done(cfg, fp_inputs):
         logger.info("curate: %s is up to date (same config and inputs); skipping", step.path)
         return step.path
+    if cfg.engine == "ray":
+        from skyray.cluster import check_reachable
+
+        check_reachable(address)  # one line now, not after minutes of GCS retries
     step.start(reset=False)
     report = curate(cfg, inputs, step.path, address)
     step.finish(

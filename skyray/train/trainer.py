@@ -91,7 +91,7 @@ def run_sft(
     from ray.train import CheckpointConfig, DataConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
-    from skyray.cluster import init_ray
+    from skyray.cluster import check_reachable, init_ray
     from skyray.runs import Step, fingerprint
     from skyray.train.data import build_ray_dataset, dataset_manifest, parquet_files
     from skyray.train.loop import train_loop
@@ -106,6 +106,7 @@ def run_sft(
     if not force and step.is_done(cfg, inputs):
         logger.info("sft: %s is done, skipping", step.path)
         return step.path
+    check_reachable(address)  # one line now, not after minutes of GCS retries
     step.start(reset=force)  # keep ray/ so a rerun resumes from its checkpoints
     run_preflight(cfg, tokenizer_path, data_path, step.path / PREFLIGHT_FILE)
 
