@@ -132,13 +132,18 @@ def test_progress_is_answered_while_a_chunk_is_blocked(ray_cluster, teacher_url,
         running = engine.workers[0].run.remote([planner.task(0)])
         queued = engine.workers[0].run.remote([planner.task(1)])
         assert proxy.arrived.wait(120)  # the first chunk is inside the teacher, held there
-        with ThreadPoolExecutor(1) as pool:
-            polled = pool.submit(engine.usage)
+        pool = ThreadPoolExecutor(1)
+        polled = pool.submit(engine.usage)
+        try:
             # a hang guard only: the poll must come back while the chunk is still held
             usage = polled.result(timeout=120)
-            assert isinstance(usage, Usage) and not proxy.release.is_set()
-            assert ray.wait([running, queued], timeout=0)[0] == []  # both still pending
-        proxy.release.set()
+            held = not proxy.release.is_set()
+            pending = ray.wait([running, queued], timeout=0)[1]
+        finally:
+            proxy.release.set()  # never leave the actor (or the poll) blocked
+            pool.shutdown(wait=True)
+        assert isinstance(usage, Usage) and held
+        assert pending == [running, queued]  # both chunks were still running/queued
         results = ray.get([running, queued], timeout=300)
         assert [r[0].index for r in results] == [0, 1]
         assert engine.usage().requests >= 2
