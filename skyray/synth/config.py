@@ -107,6 +107,9 @@ class SynthConfig:
     # PHP-style twins (question + hint of earlier answers -> the solution); off by default
     php: PHPSamplesConfig = field(default_factory=PHPSamplesConfig)
     num_workers: int = 0  # 0 = run in this process; N = N Ray actors share the tasks
+    # custom Ray resources each worker actor needs, to place them on chosen nodes (e.g.
+    # {teacher_clients: 0.01} with `ray start --resources '{"teacher_clients": 8}'` there)
+    worker_resources: dict[str, float] = field(default_factory=dict)
     worker_num_cpus: float = 0.5
     chunk_size: int = 512  # tasks per wave (the unit of progress and of actor work)
     max_task_factor: float = 4.0  # stop a stage after target * factor tasks
@@ -129,3 +132,7 @@ class SynthConfig:
         )
         require(self.xwin_max_corrections >= 0, "xwin_max_corrections must be >= 0")
         require(self.worker_num_cpus > 0, "worker_num_cpus must be > 0")
+        require(
+            all(v > 0 for v in self.worker_resources.values()),
+            "worker_resources amounts must be > 0",
+        )

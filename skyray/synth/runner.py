@@ -166,6 +166,7 @@ class RayEngine:
             num_cpus=cfg.worker_num_cpus,
             max_concurrency=1,
             concurrency_groups={PROGRESS_GROUP: 1},
+            resources=dict(cfg.worker_resources) or None,
         )(SynthWorker)
         self.cfg = cfg
         self.workers = [

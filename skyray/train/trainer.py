@@ -111,9 +111,16 @@ def run_sft(
     run_preflight(cfg, tokenizer_path, data_path, step.path / PREFLIGHT_FILE)
 
     init_ray(address)
+    resources = {
+        "CPU": cfg.cpus_per_worker,
+        **({"GPU": 1} if cfg.use_gpu else {}),
+        **cfg.worker_resources,
+    }
+    from skyray.placement import check_shared_folder
+
+    check_shared_folder(step.path, resources, "sft")  # rank 0 writes metrics.jsonl there
     dataset = build_ray_dataset(data_path, tokenizer_path, cfg)
     storage = cfg.storage_path or str((step.path / "ray").resolve())
-    resources = {"CPU": cfg.cpus_per_worker, **({"GPU": 1} if cfg.use_gpu else {})}
     metrics_path = step.path / METRICS_FILE
     trainer = TorchTrainer(
         train_loop,
