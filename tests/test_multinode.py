@@ -47,9 +47,10 @@ def cluster(tmp_path_factory):
         head_node_args={
             **common,
             "num_cpus": 1,
-            "port": free_port(),
+            "gcs_server_port": free_port(),
             "node_ip_address": "127.0.0.1",
             "temp_dir": temp_dir,
+            "dashboard_port": free_port(),
             "dashboard_agent_listen_port": free_port(),
             "metrics_export_port": free_port(),
         },
