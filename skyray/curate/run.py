@@ -94,9 +94,10 @@ def curate(
     t0 = time.perf_counter()
     engine = make_engine(cfg, address)
     if engine.name == "ray":  # workers on other nodes must see _work/ and the outputs
-        from skyray.placement import check_shared_folder
+        from skyray.placement import check_shared_folder, check_visible
 
         check_shared_folder(out, cfg.worker_resources, "curate")
+        check_visible(plan.files, cfg.worker_resources, "curate input")
     timings["engine_start"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -116,9 +116,10 @@ def run_sft(
         **({"GPU": 1} if cfg.use_gpu else {}),
         **cfg.worker_resources,
     }
-    from skyray.placement import check_shared_folder
+    from skyray.placement import check_shared_folder, check_visible
 
     check_shared_folder(step.path, resources, "sft")  # rank 0 writes metrics.jsonl there
+    check_visible(parquet_files(data_path)[:1], None, "sft data")  # Ray Data reads it anywhere
     dataset = build_ray_dataset(data_path, tokenizer_path, cfg)
     storage = cfg.storage_path or str((step.path / "ray").resolve())
     metrics_path = step.path / METRICS_FILE
