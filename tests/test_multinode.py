@@ -21,8 +21,9 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # several Ray drivers each
 ON_WORKER = "worker_resources.worker_node=0.01"
+SMALL_INDEX = ["--benchmarks", "gsm8k"]  # decontaminate against GSM8K test only: a quick index
 HANG_GUARD_S = 900  # stops a hang from blocking CI; the checks are on outputs and exit codes
 
 
@@ -39,6 +40,7 @@ def cluster(tmp_path_factory):
 
     local_root = tmp_path_factory.mktemp("node-local")
     temp_dir = tempfile.mkdtemp(prefix="srmn", dir="/tmp")  # short: Unix socket paths
+    os.makedirs(os.path.join(temp_dir, "ray"))  # where Ray records the cluster's address
     saved = os.environ.get("RAY_TMPDIR")
     os.environ["RAY_TMPDIR"] = temp_dir  # the cluster's address file goes here, not /tmp/ray
     common = {"include_dashboard": False, "object_store_memory": 200 * 2**20}
@@ -110,7 +112,7 @@ def samples(data_dir, tmp_path_factory):
     from skyray.curate.workload import make_workload
 
     path = tmp_path_factory.mktemp("in") / "samples.jsonl"
-    make_workload(data_dir, 400, seed=3, leak_rate=0.05).write_jsonl(path)
+    make_workload(data_dir, 200, seed=3, leak_rate=0.05).write_jsonl(path)
     return path
 
 
@@ -119,13 +121,20 @@ def test_curation_on_the_worker_node_equals_one_node(cluster, samples, tmp_path)
     one = tmp_path / "one"  # the same chunks on one node, without Ray
     ok(
         skyray(
-            "curate", str(samples), "--out", str(one), "engine=local", "chunk_mb=0.05", cwd=tmp_path
+            "curate",
+            str(samples),
+            "--out",
+            str(one),
+            "engine=local",
+            "chunk_mb=0.05",
+            *SMALL_INDEX,
+            cwd=tmp_path,
         )
     )
     multi = tmp_path / "multi"
     out = skyray(
         "curate", str(samples), "--out", str(multi), "--address", c.address, ON_WORKER,
-        "num_workers=2", "chunk_mb=0.05", cwd=tmp_path,
+        "num_workers=2", "chunk_mb=0.05", *SMALL_INDEX, cwd=tmp_path,
     )  # fmt: skip
     ok(out)
     report = json.loads((multi / "report.json").read_text())
@@ -200,7 +209,7 @@ def test_a_node_local_step_folder_stops_each_step_at_once(
     out = local_root / "curate-out"
     last = refused(
         skyray("curate", str(samples), "--out", str(out), "--address", c.address, ON_WORKER,
-               cwd=tmp_path)
+               *SMALL_INDEX, cwd=tmp_path)
     )  # fmt: skip
     assert str(out) in last and not (out / "kept").exists()
 
