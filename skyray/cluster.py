@@ -30,13 +30,6 @@ def _host_port(address: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def _is_loopback(address: str) -> bool:
-    if address == "auto":
-        return False
-    host = _host_port(address)[0]
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
 def _resolve_auto() -> str:
     """``auto``: the cluster Ray recorded last (``ray start``), or a one-line error."""
     from ray._private.services import canonicalize_bootstrap_address_or_die
@@ -101,11 +94,6 @@ def init_ray(
     if address:
         check_address(address, source)
         logger.info("connecting to Ray cluster at %s", address)
-        if _is_loopback(address) and not address.startswith("ray://"):
-            # a cluster bound to 127.0.0.1 (`ray start --node-ip-address 127.0.0.1`) serves its
-            # observability pubsub on that address only; a driver that announces the machine's
-            # own IP would wait for it forever
-            kwargs.setdefault("_node_ip_address", LOCAL_HOST)
         ray.init(address=address, runtime_env=env, **kwargs)
     else:
         logger.info("starting a local Ray cluster on %s", LOCAL_HOST)
