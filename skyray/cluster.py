@@ -30,6 +30,16 @@ def _host_port(address: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def _dialled_host(host: str) -> str:
+    """The host ``ray.init`` really dials: Ray 2.60 replaces 127.0.0.1/localhost by this
+    machine's IP, so a cluster listening on loopback only never answers it."""
+    try:
+        from ray._private.services import resolve_ip_for_localhost
+    except ImportError:
+        return host
+    return resolve_ip_for_localhost(host)
+
+
 def _resolve_auto() -> str:
     """``auto``: the cluster Ray recorded last (``ray start``), or a one-line error."""
     from ray._private.services import canonicalize_bootstrap_address_or_die
@@ -46,6 +56,9 @@ def check_address(address: str, source: str = "--address") -> str:
     the address to pass to ``ray.init``."""
     target = _resolve_auto() if address == "auto" else address
     host, port = _host_port(target)
+    dialled = "" if target.startswith(SCHEMES) else _dialled_host(host)
+    if dialled and dialled != host:  # Ray dials this machine's IP for a loopback address
+        target, host = f"{target} (dialled as {dialled}:{port})", dialled
     try:
         with socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S):
             pass
