@@ -77,7 +77,7 @@ def check_visible(
     if not candidates:
         raise ValueError(f"{what}: no alive node offers the workers' resources {resources}")
     expected = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in local]
-    probe = ray.remote(sees).options(num_cpus=0, max_retries=0)
+    probe = ray.remote(num_cpus=0, max_retries=0)(sees)
     refs = [
         probe.options(
             scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)
