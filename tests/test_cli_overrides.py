@@ -19,6 +19,7 @@ COMMANDS = [
     (["eval", "run"], ["--benchmarks", "gsm8k"]),
     (["eval", "distractors"], ["--out", "o.jsonl"]),
     (["eval", "verify"], ["--input", "i.jsonl", "--out", "o"]),
+    (["selfcompare"], ["--model", "m"]),
     (["pipeline"], []),
 ]
 
