@@ -20,6 +20,7 @@ COMMANDS = [
     (["eval", "distractors"], ["--out", "o.jsonl"]),
     (["eval", "verify"], ["--input", "i.jsonl", "--out", "o"]),
     (["selfcompare"], ["--model", "m"]),
+    (["sweep"], []),
     (["pipeline"], []),
 ]
 
