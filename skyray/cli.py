@@ -8,6 +8,7 @@ import importlib
 import sys
 
 from skyray import __version__
+from skyray.cli_common import parse_args
 from skyray.errors import SkyrayError
 from skyray.redact import install_log_redaction, redact_text
 
@@ -71,7 +72,7 @@ def _add_loudness_to_commands(sub: argparse._SubParsersAction) -> None:
 def main(argv: list[str] | None = None) -> int:
     from skyray import console
 
-    args = build_parser().parse_args(argv)
+    args = parse_args(build_parser(), argv)  # key=value overrides anywhere after the command
     console.setup(1 if args.verbose else -1 if args.quiet else 0)  # levels, plain pipes
     install_log_redaction()  # no password in a URL reaches a log line
     try:

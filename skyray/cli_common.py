@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import re
+
+OVERRIDE = re.compile(r"^[A-Za-z_][\w.]*=")  # dotted.key=value
 
 
 def add_stage_args(parser: argparse.ArgumentParser, default_config: str | None = None) -> None:
@@ -28,3 +31,18 @@ def add_stage_args(parser: argparse.ArgumentParser, default_config: str | None =
     parser.add_argument(
         "overrides", nargs="*", metavar="key=value", help="dotted config overrides, e.g. a.b=3"
     )
+
+
+def parse_args(
+    parser: argparse.ArgumentParser, argv: list[str] | None = None
+) -> argparse.Namespace:
+    """``parser.parse_args``, but ``key=value`` overrides may stand anywhere after the command
+    (``skyray eval run a=b --benchmarks X c=d``): argparse gives a ``nargs="*"`` positional only
+    its first run of values, so the later ones come back unrecognized and join ``overrides``,
+    in command-line order."""
+    args, extra = parser.parse_known_args(argv)
+    if extra and hasattr(args, "overrides") and all(OVERRIDE.match(e) for e in extra):
+        args.overrides = [*(args.overrides or []), *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args

@@ -107,8 +107,9 @@ class RayEngine:
         init_ray(address)
         self.workers = cfg.num_workers or max(1, int(cluster_cpus()))
         self.cpus = cfg.worker_cpus
+        self.resources = dict(cfg.worker_resources) or None  # place them on chosen nodes
         # import the stage's modules in idle workers while the driver builds the index
-        warm = ray.remote(_warm_up).options(num_cpus=self.cpus)
+        warm = ray.remote(_warm_up).options(num_cpus=self.cpus, resources=self.resources)
         slots = max(self.workers, int(cluster_cpus() / self.cpus))  # tasks that can run at once
         self._warming = [warm.remote() for _ in range(slots)]
 
@@ -136,6 +137,7 @@ class RayEngine:
                 size=min(self.workers, len(chunks)), max_tasks_in_flight_per_actor=1
             ),
             num_cpus=self.cpus,
+            **({"resources": self.resources} if self.resources else {}),
             fn_constructor_kwargs={"cfg": cfg, "index_ref": [ref], "work_dir": str(work)},
         )
         return [json.loads(row["stats"]) for row in ds.iter_rows()]
@@ -143,16 +145,17 @@ class RayEngine:
     def dedup(self, cfg: CurateConfig, files: list[str]):
         import ray
 
-        shard = ray.remote(dedup.dedup_shard).options(num_cpus=self.cpus, num_returns=2)
+        opts = {"num_cpus": self.cpus, "num_returns": 2, "resources": self.resources}
+        shard = ray.remote(dedup.dedup_shard).options(**opts)
         parts = [shard.remote(files, s, cfg) for s in range(cfg.near_dedup.num_shards)]
-        final = ray.remote(_near_task).options(num_cpus=self.cpus, num_returns=2)
+        final = ray.remote(_near_task).options(**opts)
         decisions, stats = final.remote(files, cfg, len(parts), *[r for p in parts for r in p])
         return decisions, ray.get(stats)
 
     def split(self, chunks, decisions, work, out):
         import ray
 
-        task = ray.remote(_split_chunks).options(num_cpus=self.cpus)
+        task = ray.remote(_split_chunks).options(num_cpus=self.cpus, resources=self.resources)
         size = self._batch_size(chunks)
         refs = [
             task.remote([c.to_dict() for c in chunks[i : i + size]], decisions, str(work), str(out))

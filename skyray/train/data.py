@@ -18,16 +18,10 @@ OPTIONAL_COLUMNS = ("id", "stage")
 
 
 def parquet_files(data_path: str | Path) -> list[Path]:
-    """The Parquet file, or the Parquet files of a folder (sorted), or a clear error."""
-    path = Path(data_path)
-    if path.is_file():
-        return [path]
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
-        if files:
-            return files
-        raise FileNotFoundError(f"no .parquet files under {path}")
-    raise FileNotFoundError(f"SFT data not found: {path}")
+    """The Parquet files to train on (a curation output's ``kept/`` only), or a clear error."""
+    from skyray.train.source import resolve_source
+
+    return list(resolve_source(data_path).files)
 
 
 def data_columns(data_path: str | Path) -> list[str]:
@@ -49,15 +43,21 @@ def data_columns(data_path: str | Path) -> list[str]:
     return columns
 
 
-def read_rows(data_path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
-    """Plain rows (the needed columns only), at most ``limit`` of them."""
+def read_rows(
+    data_path: str | Path, limit: int | None = None, stage: int | None = None
+) -> list[dict[str, Any]]:
+    """Plain rows (the needed columns only), at most ``limit`` of them; with ``stage``, only rows
+    of that stage (read on until ``limit`` are found: synthesis writes stage-2 rows last)."""
     import pyarrow.parquet as pq
 
     columns = data_columns(data_path)
     rows: list[dict[str, Any]] = []
     for file in parquet_files(data_path):
         for batch in pq.ParquetFile(file).iter_batches(batch_size=1024, columns=columns):
-            rows.extend(batch.to_pylist())
+            batch_rows = batch.to_pylist()
+            if stage is not None:
+                batch_rows = [r for r in batch_rows if r.get("stage", 1) == stage]
+            rows.extend(batch_rows)
             if limit is not None and len(rows) >= limit:
                 return rows[:limit]
     return rows
@@ -130,22 +130,22 @@ def build_ray_dataset(data_path: str | Path, tokenizer_path: str, cfg: SFTConfig
 
 
 def dataset_manifest(data_path: str | Path) -> dict[str, Any]:
-    """Link to the manifest of the step that wrote the data (its folder's manifest.json), with a
-    hash of the manifest and of each data file, so the model names the exact data it saw."""
+    """Link to the manifest of the step that wrote the data (the curation step folder, also when
+    the path is its ``kept/`` folder or a file in it), with a hash of the manifest and of each
+    data file, so the model names the exact data it saw."""
     from skyray.runs import MANIFEST
+    from skyray.train.source import resolve_source
 
-    path = Path(data_path).resolve()
-    folder = path if path.is_dir() else path.parent
-    files = parquet_files(path)
+    source = resolve_source(data_path)
     link: dict[str, Any] = {
-        "data_path": str(path),
-        "files": {str(f): _sha256(f) for f in files},
+        "data_path": str(source.path),
+        "files": {str(f): _sha256(f) for f in source.files},
         "manifest": None,
     }
-    manifest = folder / MANIFEST
-    if manifest.is_file():
+    if source.step_dir is not None:
         import json
 
+        manifest = source.step_dir / MANIFEST
         content = json.loads(manifest.read_text())
         link["manifest"] = str(manifest)
         link["manifest_sha256"] = _sha256(manifest)

@@ -58,6 +58,8 @@ class RaySession:
         ctx = ray.train.get_context()
         self.rank, self.world = ctx.get_world_rank(), ctx.get_world_size()
         self.local_rank = ctx.get_local_rank()
+        restored = ray.train.get_checkpoint()  # the last checkpoint this rank marked, or Ray's
+        self._persisted: str | None = restored.path if restored is not None else None
 
     def device(self) -> Any:
         import ray.train.torch
@@ -72,17 +74,40 @@ class RaySession:
         yield from shard.iter_batches(batch_size=1024, batch_format="pyarrow")
 
     def restore(self, engine: Any) -> dict[str, Any] | None:
+        """Load the newest complete checkpoint on storage (see :mod:`skyray.train.resume`); rank
+        0 chooses, so every rank loads the same one."""
+        import ray.train
+        import torch.distributed as dist
+
+        choice = [self._choose_checkpoint() if self.rank == 0 else None]
+        if dist.is_initialized() and self.world > 1:
+            dist.broadcast_object_list(choice, src=0)
+        if choice[0] is None:
+            return None
+        path, fs = choice[0], ray.train.get_context().get_storage().storage_filesystem
+        with ray.train.Checkpoint(path=path, filesystem=fs).as_directory() as local:
+            _, client_state = engine.load_checkpoint(local)
+        return (client_state or {}).get(STATE_KEY)
+
+    def _choose_checkpoint(self) -> str | None:
         import ray.train
 
-        checkpoint = ray.train.get_checkpoint()
-        if checkpoint is None:
-            return None
-        with checkpoint.as_directory() as path:
-            _, client_state = engine.load_checkpoint(path)
-        return (client_state or {}).get(STATE_KEY)
+        from skyray.train.resume import checkpoint_step, newest_complete
+
+        storage = ray.train.get_context().get_storage()
+        fs = storage.storage_filesystem
+        found = newest_complete(fs, storage.experiment_fs_path, self.world)
+        registered = ray.train.get_checkpoint()
+        if registered is not None:
+            step = checkpoint_step(registered.filesystem, registered.path)
+            if found is None or (step is not None and step > found[1]):
+                return registered.path
+        return found[0] if found else None
 
     def save(self, engine: Any, state: dict[str, Any], metrics: dict, export: Any) -> None:
         import ray.train
+
+        from skyray.train.resume import write_marker
 
         with tempfile.TemporaryDirectory(prefix="skyray-ckpt-") as path:
             engine.save_checkpoint(
@@ -91,6 +116,18 @@ class RaySession:
             if export is not None:
                 export(Path(path) / MODEL_DIR)
             ray.train.report(metrics, checkpoint=ray.train.Checkpoint.from_directory(path))
+        # the upload is done (synchronous report): mark this rank's part complete on storage;
+        # an unchanged checkpoint means Ray skipped this report (a worker failed meanwhile)
+        persisted = ray.train.get_checkpoint()
+        if persisted is not None and persisted.path != self._persisted:
+            self._persisted = persisted.path
+            write_marker(
+                persisted.filesystem,
+                persisted.path,
+                self.rank,
+                self.world,
+                int(state["global_step"]),
+            )
 
     def report(self, metrics: dict) -> None:
         import ray.train

@@ -54,14 +54,7 @@ def run_preflight(cfg: SFTConfig, tokenizer_path: str, data_path: str | Path, ou
     from skyray.train.data import load_tokenizer, read_rows
     from skyray.train.tokenize import preflight
 
-    # a stage's rows may all come after the other stage's (synthesis writes stage 2 last), so a
-    # staged run reads on until it has its own first rows
-    limit = max(256, cfg.preflight_samples) if cfg.data_stage is None else None
-    rows = [
-        r
-        for r in read_rows(data_path, limit=limit)
-        if cfg.data_stage is None or r.get("stage", 1) == cfg.data_stage
-    ]
+    rows = read_rows(data_path, limit=cfg.preflight_samples, stage=cfg.data_stage)
     require(bool(rows), f"{data_path}: no rows of stage {cfg.data_stage}")
     views = preflight(
         load_tokenizer(tokenizer_path), rows[: cfg.preflight_samples], cfg.max_length, cfg.overlong
@@ -98,7 +91,7 @@ def run_sft(
     from ray.train import CheckpointConfig, DataConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
-    from skyray.cluster import init_ray
+    from skyray.cluster import check_reachable, init_ray
     from skyray.runs import Step, fingerprint
     from skyray.storage import remote_of
     from skyray.train.data import build_ray_dataset, dataset_manifest, parquet_files
@@ -114,13 +107,22 @@ def run_sft(
     if not force and step.is_done(cfg, inputs):
         logger.info("sft: %s is done, skipping", step.path)
         return step.path
+    check_reachable(address)  # one line now, not after minutes of GCS retries
     step.start(reset=force)  # keep ray/ so a rerun resumes from its checkpoints
     run_preflight(cfg, tokenizer_path, data_path, step.path / PREFLIGHT_FILE)
 
     init_ray(address)
+    resources = {
+        "CPU": cfg.cpus_per_worker,
+        **({"GPU": 1} if cfg.use_gpu else {}),
+        **cfg.worker_resources,
+    }
+    from skyray.placement import check_shared_folder, check_visible
+
+    check_shared_folder(step.path, resources, "sft")  # rank 0 writes metrics.jsonl there
+    check_visible(parquet_files(data_path)[:1], None, "sft data")  # Ray Data reads it anywhere
     dataset = build_ray_dataset(data_path, tokenizer_path, cfg)
     storage, storage_fs = ray_storage(cfg.storage_path or remote_of((step.path / "ray").resolve()))
-    resources = {"CPU": cfg.cpus_per_worker, **({"GPU": 1} if cfg.use_gpu else {})}
     metrics_path = step.path / METRICS_FILE
     trainer = TorchTrainer(
         train_loop,

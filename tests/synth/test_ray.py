@@ -62,3 +62,90 @@ def test_worker_actors_write_the_same_rows(ray_cluster, teacher_url, seeds_path,
         seeds_path,
     )
     assert pq.read_table(actors / OUTPUT).to_pylist() == pq.read_table(local / OUTPUT).to_pylist()
+
+
+class HoldingProxy:
+    """An HTTP proxy in front of the teacher that holds every request until ``release`` is set
+    (``arrived`` says one is held): a chunk of tasks blocked mid-flight, without any timing."""
+
+    def __init__(self, upstream: str) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import httpx
+
+        self.arrived, self.release = threading.Event(), threading.Event()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                proxy.arrived.set()
+                proxy.release.wait()
+                path = self.path.removeprefix("/v1")
+                reply = httpx.post(
+                    upstream + path,
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                    timeout=60,
+                )
+                self.send_response(reply.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply.content)))
+                self.end_headers()
+                self.wfile.write(reply.content)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+
+
+def test_progress_is_answered_while_a_chunk_is_blocked(ray_cluster, teacher_url, seeds_path):
+    """``usage()`` (the progress poll) returns while every worker's chunk is held in the teacher;
+    before, it queued behind the running chunk (one task at a time per actor)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import ray
+
+    from skyray.data.seeds import read_problems
+    from skyray.synth.runner import RayEngine
+    from skyray.synth.tasks import TaskPlanner
+    from skyray.synth.teacher import Usage
+
+    proxy = HoldingProxy(teacher_url)
+    try:
+        cfg = load_config(
+            SynthConfig,
+            None,
+            [f"teacher.base_url={proxy.url}", "num_workers=1", "worker_num_cpus=0.25"],
+        )
+        seeds = read_problems(seeds_path)
+        engine = RayEngine(cfg, str(seeds_path.parent / "progress-cache.sqlite"), seeds, None)
+        planner = TaskPlanner(seeds, cfg, 1, "1a")
+        running = engine.workers[0].run.remote([planner.task(0)])
+        queued = engine.workers[0].run.remote([planner.task(1)])
+        assert proxy.arrived.wait(120)  # the first chunk is inside the teacher, held there
+        pool = ThreadPoolExecutor(1)
+        polled = pool.submit(engine.usage)
+        try:
+            # a hang guard only: the poll must come back while the chunk is still held
+            usage = polled.result(timeout=120)
+            held = not proxy.release.is_set()
+            pending = ray.wait([running, queued], timeout=0)[1]
+        finally:
+            proxy.release.set()  # never leave the actor (or the poll) blocked
+            pool.shutdown(wait=True)
+        assert isinstance(usage, Usage) and held
+        assert pending == [running, queued]  # both chunks were still running/queued
+        results = ray.get([running, queued], timeout=300)
+        assert [r[0].index for r in results] == [0, 1]
+        assert engine.usage().requests >= 2
+    finally:
+        proxy.close()

@@ -34,8 +34,22 @@ def sample_rows(num: int, stage: int = 1) -> list[dict]:
     return rows
 
 
-def write_curated(folder: Path, rows: list[dict], name: str = "curated.parquet") -> Path:
-    """A finished step folder holding ``rows`` as Parquet, like the curation step writes."""
+LEAK = {  # a GSM8K test problem, as curation's dropped/ holds it
+    "id": "leak-0",
+    "drop_reason": "decontam:gsm8k-test",
+    "drop_detail": "gsm8k-test:0",
+    "question": "Janet's ducks lay 16 eggs per day. How much does she make every day?",
+    "response": "16 - 3 - 4 = 9 eggs, 9 * 2 = 18.\nThe answer is 18",
+    "stage": 1,
+    "seed_id": "seed-leak",
+}
+
+
+def write_curated(folder: Path, rows: list[dict]) -> Path:
+    """A finished curation step folder like the curation step writes: ``rows`` in
+    ``kept/part-00000.parquet`` (returned), a decontaminated leak in ``dropped/``."""
+    import json
+
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -43,9 +57,12 @@ def write_curated(folder: Path, rows: list[dict], name: str = "curated.parquet")
 
     step = Step(folder, 3, "curate")
     step.start(reset=True)
-    pq.write_table(pa.Table.from_pylist(rows), step.path / name)
-    step.finish(FakeCurateConfig(), rows={"kept": len(rows)})
-    return step.path / name
+    for part, part_rows in (("kept", rows), ("dropped", [LEAK])):
+        (step.path / part).mkdir()
+        pq.write_table(pa.Table.from_pylist(part_rows), step.path / part / "part-00000.parquet")
+    (step.path / "report.json").write_text(json.dumps({"rows": {"kept": len(rows)}}))
+    step.finish(FakeCurateConfig(), rows={"kept": len(rows), "dropped": 1})
+    return step.path / "kept" / "part-00000.parquet"
 
 
 @pytest.fixture(scope="session")

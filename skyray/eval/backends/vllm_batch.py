@@ -12,6 +12,7 @@ import importlib.util
 import logging
 
 from skyray.eval.generate import BackendUnavailable, GenerationConfig, GenRequest, GenResult
+from skyray.finish import engine_finish_reason
 
 logger = logging.getLogger(__name__)
 ERROR_COLUMN = "__inference_error__"
@@ -105,6 +106,9 @@ class VLLMGenerator:
                     error=f"engine: {error}" if error else None,
                     prompt_tokens=int(out.get("num_input_tokens") or 0),
                     completion_tokens=int(out.get("num_generated_tokens") or 0),
+                    finish_reason=""
+                    if error
+                    else engine_finish_reason(out, self.cfg.vllm.max_model_len),
                 )
         missing = [r.key for r in requests if r.key not in results]
         for key in missing:  # never silently lose a row
