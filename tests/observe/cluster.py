@@ -96,12 +96,17 @@ class RayHead:
             if self.proc.poll() is not None:
                 tail = (self.temp_dir / "ray-start.log").read_text()[-1500:]
                 raise RuntimeError(f"ray start exited with {self.proc.returncode}: {tail}")
+            # `ray start` says so once the raylet registered with the GCS (a driver joining
+            # earlier fails at once with "Failed to connect to Ray cluster")
+            started = "Ray runtime started" in (self.temp_dir / "ray-start.log").read_text()
             try:
                 urllib.request.urlopen(self.metrics_url, timeout=5).read()
                 with socket.create_connection(("127.0.0.1", self.port), timeout=5):
-                    return
+                    if started:
+                        return
             except OSError:
-                time.sleep(1)
+                pass
+            time.sleep(1)
         raise RuntimeError("the test Ray head did not come up")
 
     def stop(self) -> None:
