@@ -102,8 +102,8 @@ def curate(
     if engine.name == "ray":  # workers on other nodes must see _work/ and the outputs
         from skyray.placement import check_shared_folder, check_visible
 
-        check_shared_folder(out, cfg.worker_resources, "curate")
-        check_visible(plan.files, cfg.worker_resources, "curate input")
+        check_shared_folder(target, cfg.worker_resources, "curate")  # URIs: every node
+        check_visible(sorted({c.path for c in chunks}), cfg.worker_resources, "curate input")
     timings["engine_start"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

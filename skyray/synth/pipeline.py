@@ -143,7 +143,8 @@ def _engine(cfg: SynthConfig, cache, seeds: list[Problem], cache_path: str, addr
     build_context(cfg, None, seeds)  # fail fast here, once, before starting actors
     from skyray.placement import check_shared_folder
 
-    check_shared_folder(Path(cache_path).parent, cfg.worker_resources, "synth")
+    step_dir = str(cache_path).rsplit("/", 1)[0]  # a URI stays a URI (checked by no node)
+    check_shared_folder(step_dir, cfg.worker_resources, "synth")
     limiter = None
     if cfg.backend == "openai" and (cfg.teacher.rpm or cfg.teacher.tpm):
         limiter = shared_limiter("skyray-synth-rate", cfg.teacher.rpm, cfg.teacher.tpm)

@@ -119,8 +119,10 @@ def run_sft(
     }
     from skyray.placement import check_shared_folder, check_visible
 
-    check_shared_folder(step.path, resources, "sft")  # rank 0 writes metrics.jsonl there
-    check_visible(parquet_files(data_path)[:1], None, "sft data")  # Ray Data reads it anywhere
+    # rank 0 writes metrics.jsonl there (a staged URI step: every node reaches it)
+    check_shared_folder(remote_of(step.path.resolve()), resources, "sft")
+    first = remote_of(parquet_files(data_path)[0].resolve())
+    check_visible([first], None, "sft data")  # Ray Data reads it on any node
     dataset = build_ray_dataset(data_path, tokenizer_path, cfg)
     storage, storage_fs = ray_storage(cfg.storage_path or remote_of((step.path / "ray").resolve()))
     metrics_path = step.path / METRICS_FILE
