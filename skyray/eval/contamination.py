@@ -37,13 +37,26 @@ def training_files(path: str | Path) -> list[Path]:
         inputs = json.loads(path.read_text()).get("inputs", [])
         files: list[Path] = []
         for entry in inputs:
-            target = Path(entry.get("path", "")) if isinstance(entry, dict) else Path(str(entry))
-            if target.exists():
+            target = _input_path(entry, path.parent.parent)
+            if target is not None and target.exists():
                 files += training_files(target)
         return files
     if path.suffix not in (".parquet", ".jsonl"):
         raise ValueError(f"training data must be .parquet, .jsonl, a folder or a manifest: {path}")
     return [path]
+
+
+def _input_path(entry: Any, run_dir: Path) -> Path | None:
+    """Where a manifest's input lives: its ``path``, or a file of a step of the same run
+    (``{"step": "step-3-curate", "file": "kept"}``, recorded by step rather than location);
+    None for an entry that names neither (never the current directory)."""
+    if not isinstance(entry, dict):
+        return Path(str(entry)) if str(entry) else None
+    if entry.get("path"):
+        return Path(entry["path"])
+    if entry.get("step"):
+        return run_dir / entry["step"] / entry.get("file", "")
+    return None
 
 
 def text_batches(path: Path) -> Iterator[dict[str, list[str | None]]]:
