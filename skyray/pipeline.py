@@ -216,8 +216,11 @@ def _run_step(
     elif name == "eval-selfcompare":
         from skyray.eval.run import run_eval
         from skyray.runs import read_manifest
+        from skyray.train.trainer import MODEL_DIR
 
         step = _require_done(step_path(run_dir, "selfcompare"), name)
-        model = read_manifest(step)["final_model"]
-        return run_eval(cfg.eval_selfcompare, run_dir, index, Path(model), address, force)
+        model = Path(read_manifest(step)["final_model"])  # an sft step folder, or a model folder
+        if (model / MODEL_DIR).is_dir():
+            model = model / MODEL_DIR
+        return run_eval(cfg.eval_selfcompare, run_dir, index, model, address, force)
     raise AssertionError(f"unhandled step {name}")  # PipelineConfig validated the names
