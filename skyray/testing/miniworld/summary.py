@@ -140,7 +140,8 @@ def write_summary(
     text += "\n".join(level_table(points, grader)) + "\n"
     text += "\n## Planted leaks caught by decontamination\n\n"
     text += "\n".join(
-        f"- sample `{sid}` = `{item}`" for sid, item in sorted(audit["planted"].items())
+        f"- sample `{sid}` = `{item}`"
+        for sid, item in sorted(audit["leaks"].get("planted", {}).items())
     )
     text += "\n"
     (run_dir / SUMMARY_MD).write_text(text)
