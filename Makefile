@@ -15,7 +15,7 @@ export RAY_USAGE_STATS_ENABLED=0
 export TOKENIZERS_PARALLELISM=false
 export HF_HUB_OFFLINE=1
 
-.PHONY: install demo test test-slow lint bench clean
+.PHONY: install demo test test-slow test-cluster lint bench clean
 
 install: $(STAMP)
 
@@ -40,10 +40,16 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
-# the long group CI also runs: S3 storage with SFT + eval, `ray job submit` against a real
-# `ray start` cluster, Ray Serve verifier (about 8 min on 2 cores)
+# every long test: S3 storage with SFT + eval, `ray job submit` against a real `ray start`
+# cluster, several Ray nodes, Ray Serve verifier, SFT failure recovery, sweep restore after a
+# killed driver, two chained self-compare rounds
 test-slow: install
 	$(BIN)/python -m pytest -q -m slow
+
+# the long cluster tests CI runs after `make test` (about 13 min on 2 busy cores): S3 storage,
+# `ray job submit` on a real `ray start` cluster, several Ray nodes
+test-cluster: install
+	$(BIN)/python -m pytest -q -m slow tests/storage tests/test_multinode.py
 
 lint: install
 	$(BIN)/ruff check skyray tests bench jobs
