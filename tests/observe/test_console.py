@@ -13,7 +13,14 @@ def _table(stdout: str) -> dict[str, list[str]]:
     lines = stdout.rstrip("\n").splitlines()
     header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["step", "status"])
     assert set(lines[header + 1]) <= {"-", " "}
-    return {line.split()[0]: line.split() for line in lines[header + 2 :]}
+    rows = []  # the table's rows; `run folder: ...` follows it
+    for line in lines[header + 2 :]:
+        if not line.startswith("step-"):
+            break
+        rows.append(line)
+    rest = lines[header + 2 + len(rows) :]  # nothing, or the run folder of a finished run
+    assert rest == [] or (len(rest) == 1 and rest[0].startswith("run folder: ")), rest
+    return {line.split()[0]: line.split() for line in rows}
 
 
 def test_pipe_output_is_plain_text_with_a_summary_table(observed_run):

@@ -31,7 +31,16 @@ def test_shipped_sft_configs_validate():
         assert isinstance(cfg, SFTConfig), path
         assert path.read_text().startswith("# skyray sft --config " + str(path.relative_to(ROOT)))
     lrs = {p.parent.name: load_stage_config(p).learning_rate for p in files if "paper" in p.parts}
-    assert lrs == {"llama2-7b": 2e-5, "mistral-7b": 2e-6, "deepseekmath-7b": 2e-6}
+    # the paper's learning rates; the other base models (LLaMA3-8B, Llemma-7B, Mixtral-8x7B:
+    # the paper gives none) follow their family, as their configs' comments say
+    assert lrs == {
+        "llama2-7b": 2e-5,
+        "mistral-7b": 2e-6,
+        "deepseekmath-7b": 2e-6,
+        "llama3-8b": 2e-5,
+        "llemma-7b": 2e-5,
+        "mixtral-8x7b": 2e-6,
+    }
 
 
 def test_warmup_then_cosine_to_the_floor():
