@@ -117,8 +117,9 @@ def build_report(
     }
 
 
-def _pct(c: dict[str, Any], ci: bool = True) -> str:
-    if not c["n"]:
+def pct(c: dict[str, Any] | None, ci: bool = True) -> str:
+    """An accuracy cell as a percentage with its 95% interval ("-" for no data)."""
+    if not c or not c["n"]:
         return "-"
     text = f"{100 * c['accuracy']:.2f}"
     if ci:
@@ -127,7 +128,8 @@ def _pct(c: dict[str, Any], ci: bool = True) -> str:
     return text
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table's lines, then a blank line."""
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += ["| " + " | ".join(row) + " |" for row in rows]
     return out + [""]
@@ -152,10 +154,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         first = b["graders"][graders[0]]
         rows.append(
             [name, str(b["num_problems"])]
-            + [_pct(b["graders"][g]) for g in graders]
+            + [pct(b["graders"][g]) for g in graders]
             + [str(b["errors"]["count"]), str(first["no_answer"])]
         )
-    out += _table(header, rows)
+    out += md_table(header, rows)
 
     for name, b in benches.items():
         first = b["graders"][graders[0]]
@@ -164,11 +166,11 @@ def render_markdown(report: dict[str, Any]) -> str:
             if set(levels) <= set(PAPER_LEVELS):  # the paper's five columns, always
                 levels = list(PAPER_LEVELS)
             out += [f"## {name}: accuracy per difficulty level (layout of Tables 2 and 11)", ""]
-            out += _table(
+            out += md_table(
                 ["Model", "Grader"] + [f"Level-{lv}" for lv in levels],
                 [
                     [model, g]
-                    + [_pct(b["graders"][g]["by_level"].get(lv, cell(0, 0))) for lv in levels]
+                    + [pct(b["graders"][g]["by_level"].get(lv, cell(0, 0))) for lv in levels]
                     for g in graders
                 ],
             )
@@ -178,11 +180,11 @@ def render_markdown(report: dict[str, Any]) -> str:
                 subjects = list(MATH_SUBJECTS)
             label = " (layout of Table 12)" if set(subjects) <= set(MATH_SUBJECTS) else ""
             out += [f"## {name}: accuracy per subject{label}", ""]
-            out += _table(
+            out += md_table(
                 ["Model", "Grader"] + [MATH_SUBJECTS.get(s, s) for s in subjects],
                 [
                     [model, g]
-                    + [_pct(b["graders"][g]["by_subject"].get(s, cell(0, 0))) for s in subjects]
+                    + [pct(b["graders"][g]["by_subject"].get(s, cell(0, 0))) for s in subjects]
                     for g in graders
                 ],
             )
@@ -192,20 +194,20 @@ def render_markdown(report: dict[str, Any]) -> str:
                 f"## {name}: accuracy against the number of distractors (layout of Table 7)",
                 "",
             ]
-            out += _table(
+            out += md_table(
                 ["Model", "Grader"] + ["original" if k == "0" else k for k in ks],
-                [[model, g] + [_pct(b["distractors"][g][k]) for k in ks] for g in graders],
+                [[model, g] + [pct(b["distractors"][g][k]) for k in ks] for g in graders],
             )
         if "hints" in b:
             h = b["hints"]
             out += [f"## {name}: progressive-hint prompting ({h['grader']} grader)", ""]
-            out += _table(
+            out += md_table(
                 ["Model", "before hints", "after hints", "hint rounds: problems"],
                 [
                     [
                         model,
-                        _pct(h["before_hints"]),
-                        _pct(h["after_hints"]),
+                        pct(h["before_hints"]),
+                        pct(h["after_hints"]),
                         ", ".join(f"{k}: {v}" for k, v in h["rounds"].items()),
                     ]
                 ],
@@ -218,7 +220,7 @@ def render_markdown(report: dict[str, Any]) -> str:
                 for m in b["sampling"][graders[0]]
                 if m not in ("k", "n", "ci95") and not m.endswith("_ci95")
             ]
-            out += _table(
+            out += md_table(
                 ["Grader", "problems"] + metrics,
                 [
                     [g, str(b["sampling"][g]["n"])]
@@ -239,7 +241,7 @@ def _disagreements(benches: dict[str, Any]) -> list[str]:
     counts = ", ".join(f"{n}: {len(b.get('disagreements', []))}" for n, b in benches.items())
     out += [f"Disagreements per benchmark: {counts}.", ""]
     if listed:
-        out += _table(
+        out += md_table(
             ["Benchmark", "id", "gold", "strict extracted", "strict", "equiv extracted", "equiv"],
             [
                 [

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from skyray.eval.report import md_table, pct
 from skyray.sweep.fit import fit_curves, trend_sentence
 from skyray.sweep.plan import STAGE2_SUBSET, SUBSETS_DIR
 from skyray.sweep.results import (
@@ -29,21 +30,6 @@ from skyray.sweep.results import (
 
 REPORT_DIR = "report"
 LEVEL_PREFIX = "Level-"
-
-
-def pct(c: dict[str, Any] | None, ci: bool = True) -> str:
-    if not c or not c["n"]:
-        return "-"
-    text = f"{100 * c['accuracy']:.2f}"
-    if ci:
-        low, high = c["ci95"]
-        text += f" [{100 * low:.1f}, {100 * high:.1f}]"
-    return text
-
-
-def md_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return out + ["| " + " | ".join(r) + " |" for r in rows] + [""]
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
