@@ -18,9 +18,8 @@ CORPUS = [
 
 
 def build_tiny_model(out_dir: Path, seed: int = 0) -> Path:
-    import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE(unk_token=None))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -34,21 +33,34 @@ def build_tiny_model(out_dir: Path, seed: int = 0) -> Path:
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>"
     )
-    torch.manual_seed(seed)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
+    return save_random_llama(
+        tokenizer,
+        out_dir,
+        seed,
         hidden_size=64,
         intermediate_size=128,
         num_hidden_layers=2,
         num_attention_heads=4,
         num_key_value_heads=2,
         max_position_embeddings=2048,
+        tie_word_embeddings=False,
+    )
+
+
+def save_random_llama(tokenizer, out_dir: str | Path, seed: int, **shape) -> Path:
+    """A randomly initialised Llama of ``shape`` (LlamaConfig fields) sized to ``tokenizer``,
+    saved with it to ``out_dir`` through ``save_pretrained``."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
-        tie_word_embeddings=False,
+        **shape,
     )
-    model = LlamaForCausalLM(config)
-    model.save_pretrained(out_dir)
+    LlamaForCausalLM(config).save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
     return Path(out_dir)

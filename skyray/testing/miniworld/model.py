@@ -68,26 +68,18 @@ def build_tokenizer(cfg: StudentConfig):
 
 def build_student(out_dir: str | Path, cfg: StudentConfig | None = None) -> Path:
     """Write a random Llama of ``cfg``'s shape and the world tokenizer to ``out_dir``."""
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from skyray.testing.tiny_model import save_random_llama
 
     cfg = cfg or StudentConfig()
-    tokenizer = build_tokenizer(cfg)
-    torch.manual_seed(cfg.seed)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
+    return save_random_llama(
+        build_tokenizer(cfg),
+        out_dir,
+        cfg.seed,
         hidden_size=cfg.hidden_size,
         intermediate_size=cfg.intermediate_size,
         num_hidden_layers=cfg.num_hidden_layers,
         num_attention_heads=cfg.num_attention_heads,
         num_key_value_heads=cfg.num_key_value_heads,
         max_position_embeddings=cfg.max_position_embeddings,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
         tie_word_embeddings=True,
     )
-    model = LlamaForCausalLM(config)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    return Path(out_dir)
