@@ -28,6 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from skyray.atomic import write_json_atomic
 from skyray.config import config_hash, to_dict
 
 MANIFEST = "manifest.json"
@@ -181,13 +182,3 @@ def report_finished(path: Path, manifest: dict[str, Any], stage: str) -> None:
 def read_manifest(step_dir: str | Path) -> dict[str, Any]:
     """The manifest of a finished step folder."""
     return json.loads((Path(step_dir) / MANIFEST).read_text())
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temp file and rename, so readers never see half a file. Passwords
-    in URLs (a config's ``base_url``, argv) are masked: see :mod:`skyray.redact`."""
-    from skyray.redact import redact
-
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(redact(data), indent=2, sort_keys=True, default=str) + "\n")
-    tmp.replace(path)

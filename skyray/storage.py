@@ -27,6 +27,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from skyray.atomic import write_atomic
+
 logger = logging.getLogger(__name__)
 STORAGE_ENV = "SKYRAY_STORAGE"
 STAGING_ENV = "SKYRAY_STAGING_DIR"
@@ -222,10 +224,11 @@ def _pull_markers(uri: str) -> None:
 
 
 def fs_copy(fs, src: str, dest: Path) -> None:
-    tmp = dest.with_name(dest.name + ".part")
-    with fs.open_input_stream(src) as handle, tmp.open("wb") as out:
-        shutil.copyfileobj(handle, out, 8 << 20)
-    tmp.replace(dest)
+    def copy(tmp: Path) -> None:
+        with fs.open_input_stream(src) as handle, tmp.open("wb") as out:
+            shutil.copyfileobj(handle, out, 8 << 20)
+
+    write_atomic(dest, copy)
 
 
 def push(local: Path, uri: str) -> None:

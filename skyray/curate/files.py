@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from skyray.atomic import write_parquet_atomic
 from skyray.storage import filesystem, is_uri, join
 
 __all__ = [
@@ -31,9 +32,7 @@ def write_parquet(table: Any, path: str) -> None:
     if is_uri(path):
         pq.write_table(table, where, filesystem=fs)
         return
-    tmp = where + ".tmp"
-    pq.write_table(table, tmp, filesystem=fs)
-    fs.move(tmp, where)
+    write_parquet_atomic(where, table)
 
 
 def read_parquet(path: str, columns: list[str] | None = None):

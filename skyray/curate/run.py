@@ -72,10 +72,10 @@ def curate(
     keep_work: bool = False,
 ) -> dict[str, Any]:
     """Curate ``inputs`` into ``out_dir`` (its previous kept/dropped/report are replaced)."""
+    from skyray.atomic import write_json_atomic
     from skyray.curate.engines import make_engine
     from skyray.curate.files import join, remove
     from skyray.curate.reader import plan_inputs
-    from skyray.runs import write_json_atomic
     from skyray.storage import remote_of
 
     out = Path(out_dir)

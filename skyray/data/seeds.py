@@ -84,12 +84,11 @@ def load_seeds(cfg: SeedsConfig) -> tuple[list[Problem], dict[str, dict[str, int
 
 def write_problems(problems: list[Problem], path: Path) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from skyray.atomic import write_parquet_atomic
 
     table = pa.Table.from_pylist([p.to_row() for p in problems], schema=Problem.arrow_schema())
-    tmp = path.with_suffix(".tmp.parquet")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
+    write_parquet_atomic(path, table)
 
 
 def read_problems(path: str | Path) -> list[Problem]:

@@ -114,6 +114,7 @@ def _register_distractors(ev_sub) -> None:
 def _distractors(args) -> int:
     from pathlib import Path
 
+    from skyray.atomic import write_jsonl_atomic
     from skyray.data.benchmarks import load_benchmark
     from skyray.eval.distractors import DistractorConfig, build_distractor_set
 
@@ -121,16 +122,11 @@ def _distractors(args) -> int:
     variants, stats = build_distractor_set(load_benchmark(cfg.source), cfg)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        for v in variants:
-            row = {
-                **v.problem.to_row(),
-                "num_distractors": v.num_distractors,
-                "inserted": v.inserted,
-            }
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    tmp.replace(out)
+    rows = (
+        {**v.problem.to_row(), "num_distractors": v.num_distractors, "inserted": v.inserted}
+        for v in variants
+    )
+    write_jsonl_atomic(out, rows)
     print(json.dumps(stats, sort_keys=True))
     print(f"wrote {len(variants)} rows to {out}")
     return 0

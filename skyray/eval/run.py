@@ -205,22 +205,17 @@ def predictions_schema(graders: list[str]):
 
 def write_predictions(rows: list[dict[str, Any]], graders: list[str], folder: Path) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from skyray.atomic import write_jsonl_atomic, write_parquet_atomic
 
     table = pa.Table.from_pylist(rows, schema=predictions_schema(graders))
-    tmp = folder / (PREDICTIONS + ".tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(folder / PREDICTIONS)
-    tmp = folder / (PREDICTIONS_JSONL + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    tmp.replace(folder / PREDICTIONS_JSONL)
+    write_parquet_atomic(folder / PREDICTIONS, table)
+    write_jsonl_atomic(folder / PREDICTIONS_JSONL, rows)
 
 
 def write_report(report: dict[str, Any], folder: Path) -> None:
+    from skyray.atomic import write_json_atomic
     from skyray.eval.report import render_markdown
-    from skyray.runs import write_json_atomic
 
     write_json_atomic(folder / REPORT_JSON, report)
     (folder / REPORT_MD).write_text(render_markdown(report), encoding="utf-8")

@@ -89,18 +89,13 @@ def read_predictions(path: str | Path) -> Iterator[dict[str, Any]]:
 def write_scored(rows: list[dict[str, Any]], out: Path) -> None:
     """Rows as JSONL through a temp file: a failed write leaves neither half a file nor a stray
     ``.tmp``."""
-    tmp = out.with_suffix(out.suffix + ".tmp")
+    from skyray.atomic import write_jsonl_atomic
+
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        tmp.replace(out)
+        write_jsonl_atomic(out, rows)
     except OSError as exc:  # a parent that is a file, no permission, a full disk
         raise ValueError(f"cannot write --out {out}: {exc.strerror or exc}") from None
-    finally:
-        if tmp.parent.is_dir():
-            tmp.unlink(missing_ok=True)
 
 
 def score_rows(rows: Iterable[dict[str, Any]], cfg: ScoreConfig) -> Iterator[dict[str, Any]]:

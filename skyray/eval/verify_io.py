@@ -32,11 +32,10 @@ def read_rows(path: str | Path) -> list[dict[str, Any]]:
 
 def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    tmp = path.with_suffix(".tmp.parquet")
-    pq.write_table(pa.Table.from_pylist(rows), tmp)
-    tmp.replace(path)
+    from skyray.atomic import write_parquet_atomic
+
+    write_parquet_atomic(path, pa.Table.from_pylist(rows))
 
 
 def score_with_ray(

@@ -119,11 +119,10 @@ def _schema():
 
 def write_answers(rows: list[dict[str, Any]], path: Path) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    tmp = path.with_suffix(".tmp.parquet")
-    pq.write_table(pa.Table.from_pylist(rows, schema=_schema()), tmp)
-    tmp.replace(path)
+    from skyray.atomic import write_parquet_atomic
+
+    write_parquet_atomic(path, pa.Table.from_pylist(rows, schema=_schema()))
 
 
 def read_answers(path: Path) -> list[dict[str, Any]]:

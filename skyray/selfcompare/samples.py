@@ -144,14 +144,13 @@ def compare_round(
 
 def write_samples(samples: list[SyntheticSample], path) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from skyray.atomic import write_parquet_atomic
 
     table = pa.Table.from_pylist(
         [s.to_row() for s in samples], schema=SelfCompareSample.arrow_schema()
     )
-    tmp = path.with_suffix(".tmp.parquet")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
+    write_parquet_atomic(path, table)
 
 
 def read_samples(path) -> list[SelfCompareSample]:

@@ -308,7 +308,7 @@ def render(data: dict[str, Any], plots: list[str]) -> tuple[str, dict[str, list[
 
 def write_scaling_report(sweep_dir: str | Path) -> Path:
     """Build and write ``<sweep>/report/``; returns the path of ``report.md``."""
-    from skyray.runs import write_json_atomic
+    from skyray.atomic import write_json_atomic
     from skyray.sweep.plots import write_plots
 
     sweep_dir = Path(sweep_dir)

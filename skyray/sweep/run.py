@@ -93,7 +93,7 @@ def plan_sweep(cfg: SweepConfig) -> tuple[Path, list[TrialPlan], str]:
 
 def write_plan(cfg: SweepConfig, sweep_dir: Path, plans: list[TrialPlan]) -> str:
     """``sweep.json``: the config and every trial's plan; returns the plan's hash."""
-    from skyray.runs import write_json_atomic
+    from skyray.atomic import write_json_atomic
 
     trials = [p.to_dict() for p in plans]
     plan_hash = hashlib.sha256(json.dumps(trials, sort_keys=True).encode()).hexdigest()[:8]

@@ -134,9 +134,8 @@ def check_sizes(pool: Pool, selection: str, sizes: list[int], seed: int) -> list
 def write_subset(pool: Pool, order: list[int], n: int, folder: Path, meta: dict) -> Path:
     """``folder/data.parquet`` with the first ``n`` rows of ``order``; skipped when the marker
     holds the same fingerprint. Returns the folder (what SFT reads and its manifest links)."""
-    import pyarrow.parquet as pq
-
-    from skyray.runs import MANIFEST, SUCCESS, write_json_atomic
+    from skyray.atomic import write_json_atomic, write_parquet_atomic
+    from skyray.runs import MANIFEST, SUCCESS
 
     fp = hashlib.sha256(json.dumps({**meta, "n": n}, sort_keys=True).encode()).hexdigest()[:16]
     marker = folder / SUCCESS
@@ -145,9 +144,7 @@ def write_subset(pool: Pool, order: list[int], n: int, folder: Path, meta: dict)
     folder.mkdir(parents=True, exist_ok=True)
     marker.unlink(missing_ok=True)
     rows = pool.table.take(order[:n])
-    tmp = folder / (DATA_FILE + ".tmp")
-    pq.write_table(rows, tmp)
-    tmp.replace(folder / DATA_FILE)
+    write_parquet_atomic(folder / DATA_FILE, rows)
     ids = "\n".join(pool.keys[i] for i in order[:n]).encode()
     manifest = {
         "step": folder.name,

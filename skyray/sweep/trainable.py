@@ -28,7 +28,7 @@ def read_status(folder: Path) -> dict[str, Any]:
 
 
 def write_status(folder: Path, plan: TrialPlan, status: str, **fields: Any) -> None:
-    from skyray.runs import write_json_atomic
+    from skyray.atomic import write_json_atomic
 
     record = {"name": plan.name, "params": plan.params, "status": status, "time": time.time()}
     write_json_atomic(folder / STATUS_FILE, {**record, **fields})

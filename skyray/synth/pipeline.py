@@ -94,16 +94,15 @@ def refuse_test_seeds(seeds: list[Problem], where: Path) -> None:
 
 def write_samples(samples: list[SyntheticSample], path: Path) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from skyray.atomic import write_parquet_atomic
 
     ids = Counter(s.id for s in samples)
     assert all(c == 1 for c in ids.values()), "sample ids must be unique"
     table = pa.Table.from_pylist(
         [s.to_row() for s in samples], schema=SyntheticSample.arrow_schema()
     )
-    tmp = path.with_suffix(".tmp.parquet")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
+    write_parquet_atomic(path, table)
 
 
 def read_samples(path: str | Path) -> list[SyntheticSample]:
