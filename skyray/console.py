@@ -146,9 +146,6 @@ class Ticker:
             self._last = now
             self.log.info("%s", self.line(now) + (f"; {note}" if note else ""))
 
-    def advance(self, count: int = 1) -> None:
-        self.update(self.done + count)
-
     def line(self, now: float | None = None) -> str:
         elapsed = max(1e-9, (now or time.monotonic()) - self.started)
         rate = self.done / elapsed

@@ -22,7 +22,6 @@ from typing import Any
 
 NODE_LOCAL_ENV = "SKYRAY_NODE_LOCAL_PATHS"
 PROBE_TIMEOUT_S = 120.0  # a hang guard: a zero-CPU task on an alive node starts in seconds
-BUILTIN = ("CPU", "GPU", "memory", "object_store_memory")
 
 
 def sees(files: list[tuple[str, int, int]]) -> list[bool]:

@@ -93,9 +93,6 @@ class Problem(Record):
     source: str = ""  # registry name of the benchmark, e.g. "math-test"
 
 
-SeedProblem = Problem  # seeds are problems drawn from non-test registry entries
-
-
 @dataclass(kw_only=True)
 class SyntheticSample(Record):
     """A teacher-written sample with its lineage. ``id`` is derived from the lineage fields."""

@@ -166,6 +166,19 @@ class Step:
         return read_manifest(self.path)
 
 
+class FolderStep(Step):
+    """A :class:`Step` whose folder is given directly (``skyray curate --out DIR``), not
+    ``step-N-<name>`` under a run."""
+
+    def __init__(self, folder: Path, name: str):
+        super().__init__(Path(folder).parent, 0, name)
+        self.folder = Path(folder)
+
+    @property
+    def path(self) -> Path:
+        return self.folder
+
+
 def report_finished(path: Path, manifest: dict[str, Any], stage: str) -> None:
     """The step's summary line and its Ray metrics (:mod:`skyray.console`,
     :mod:`skyray.metrics`); a failure here is logged, never fails the finished step."""

@@ -63,13 +63,3 @@ def check_answer(row: dict[str, Any], cfg: FormatConfig) -> Verdict:
         "answer:mismatch",
         f"extracted {verdict.extracted!r} ({verdict.method}), gold {str(gold)!r}",
     )
-
-
-def format_verdict(row: dict[str, Any], cfg: FormatConfig) -> Verdict:
-    """The first failing check, in order: fields, lengths, answer line, answer agreement."""
-    return (
-        check_fields(row)
-        or check_lengths(row, cfg)
-        or check_answer_line(row, cfg)
-        or check_answer(row, cfg)
-    )

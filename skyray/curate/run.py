@@ -206,7 +206,9 @@ def curate_folder(
     force: bool = False,
 ) -> Path:
     """Like :func:`run_curate` for any folder (``skyray curate --out DIR``)."""
-    return _run_step(_FolderStep(Path(out_dir)), cfg, inputs, address, force)
+    from skyray.runs import FolderStep
+
+    return _run_step(FolderStep(Path(out_dir), "curate"), cfg, inputs, address, force)
 
 
 def check_out_dir(out: Path) -> None:
@@ -255,24 +257,3 @@ def _run_step(
         cfg, fp_inputs, rows=report["rows"], extra={"report": REPORT, "reasons": report["reasons"]}
     )
     return step.path
-
-
-def _folder_step_class():
-    from skyray.runs import Step
-
-    class FolderStep(Step):
-        """A :class:`~skyray.runs.Step` whose folder is given directly."""
-
-        def __init__(self, folder: Path):
-            super().__init__(folder.parent, 0, "curate")
-            self.folder = folder
-
-        @property
-        def path(self) -> Path:  # type: ignore[override]
-            return self.folder
-
-    return FolderStep
-
-
-def _FolderStep(folder: Path):  # noqa: N802 - a factory standing in for the class
-    return _folder_step_class()(folder)

@@ -14,14 +14,6 @@ from skyray.config import require
 from skyray.records import Problem
 
 SEEDS_FILE = "seeds.parquet"
-PAPER_SOURCES = [
-    "math-train",
-    "olympiadbench",
-    "agieval-sat-math",
-    "agieval-aqua-rat",
-    "scibench-math",
-    "jeebench-math",
-]
 
 
 @dataclass(kw_only=True)

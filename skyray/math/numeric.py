@@ -14,7 +14,6 @@ import math
 import re
 
 MAX_EXPONENT = 64.0  # bigger powers are left to sympy (exact big numbers, no overflow here)
-VARIABLE_POINTS = ({}, {})  # filled lazily with two fixed points per variable letter
 _TOKEN_RE = re.compile(
     r"\s*(?:(?P<num>\d+(?:\.\d*)?|\.\d+)|(?P<cmd>\\[a-zA-Z]+)|(?P<var>[a-zA-Z])|(?P<op>[-+*/^(){}\[\]]))"
 )

@@ -27,16 +27,6 @@ def _pyplot():
     return plt
 
 
-def _grid(plt, num: int, cols: int = 3):
-    """A figure with ``num`` panels, at most ``cols`` per row; the flat list of used axes."""
-    ncols, nrows = min(cols, num), -(-num // cols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 4.5 * nrows), squeeze=False)
-    flat = [ax for row in axes for ax in row]
-    for ax in flat[num:]:
-        ax.set_visible(False)
-    return fig, flat[:num]
-
-
 def human(n: float) -> str:
     """7500 -> 7.5K, 2100000 -> 2.1M (tick labels)."""
     for div, unit in ((1e6, "M"), (1e3, "K")):

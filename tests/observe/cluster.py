@@ -22,7 +22,6 @@ from pathlib import Path
 
 SERIES = re.compile(r"^(ray_skyray_[A-Za-z0-9_]+)\{(.*)\} (\S+)$")
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
-PER_PROCESS = {"WorkerId", "Component", "NodeAddress", "SessionName", "Version", "JobId"}
 
 
 def free_port() -> int:
@@ -139,7 +138,6 @@ class Scraper:
     def __init__(self, url: str, interval_s: float = 0.5) -> None:
         self.url, self.interval_s = url, interval_s
         self.seen: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
-        self.scrapes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
@@ -147,7 +145,6 @@ class Scraper:
     def scrape(self) -> None:
         text = urllib.request.urlopen(self.url, timeout=10).read().decode()
         self.seen.update(parse_series(text))
-        self.scrapes += 1
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -129,11 +129,6 @@ class LocalRayCluster:
         path = self.temp_dir / "ray-start.log"
         return path.read_text()[-2000:] if path.is_file() else ""
 
-    def log_file(self, name: str) -> str:
-        """A log of this cluster's session (e.g. ``raylet.out``), for failure messages."""
-        path = self.temp_dir / "session_latest" / "logs" / name
-        return path.read_text()[-3000:] if path.is_file() else ""
-
     def __exit__(self, *exc) -> None:
         self.stop()
 
