@@ -41,15 +41,19 @@ def propagation(num_nodes: int, edges: np.ndarray) -> np.ndarray:
 
 
 def graph(num_nodes: int, num_edges: int, seed: int = 0) -> np.ndarray:
+    """Random pairs inside clusters of about four rows, plus paths of 2,000 rows through
+    shuffled nodes (a tenth of the edges)."""
     rng = np.random.default_rng(seed)
-    cluster = rng.integers(0, num_nodes // 4, num_nodes)  # clusters of about four rows
-    order = np.argsort(cluster, kind="stable")
-    a = rng.integers(0, num_nodes, num_edges)
-    same = order[np.clip(np.searchsorted(cluster[order], cluster[a]), 0, num_nodes - 1)]
-    chain = np.arange(0, num_nodes - 1, 97)  # a few long chains through the node range
-    edges = np.concatenate(
-        [np.stack([a, same], 1), np.stack([chain, chain + 1], 1)[: num_edges // 10]]
-    )
+    cluster = rng.integers(0, max(1, num_nodes // 4), num_nodes)
+    members = np.argsort(cluster, kind="stable")
+    starts = np.searchsorted(cluster[members], np.arange(cluster.max() + 2))
+    a = rng.integers(0, num_nodes, num_edges - num_edges // 10)
+    c = cluster[a]
+    size = starts[c + 1] - starts[c]
+    b = members[starts[c] + rng.integers(0, 1 << 30, len(a)) % size]
+    path = rng.permutation(num_nodes)[: num_edges // 10 + 1]
+    cut = np.arange(len(path) - 1) % 2000 != 1999  # break the path every 2,000 rows
+    edges = np.concatenate([np.stack([a, b], 1), np.stack([path[:-1], path[1:]], 1)[cut]])
     edges = edges[edges[:, 0] != edges[:, 1]]
     return np.unique(np.sort(edges, axis=1), axis=0)
 

@@ -126,24 +126,18 @@ def band_shard(
 
 
 def components(num_nodes: int, edges: np.ndarray) -> np.ndarray:
-    """Connected components by min-label propagation with pointer jumping: label = smallest
-    node index in the component."""
-    labels = np.arange(num_nodes, dtype=np.int64)
+    """Connected components of the undirected graph ``edges`` (``(k, 2)`` node indices):
+    label = smallest node index in the component."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     if not len(edges):
-        return labels
-    u, v = edges[:, 0], edges[:, 1]
-    while True:
-        low = np.minimum(labels[u], labels[v])
-        before = labels.copy()
-        np.minimum.at(labels, u, low)
-        np.minimum.at(labels, v, low)
-        while True:  # pointer jumping: follow labels to their roots
-            jumped = labels[labels]
-            if np.array_equal(jumped, labels):
-                break
-            labels = jumped
-        if np.array_equal(labels, before):
-            return labels
+        return np.arange(num_nodes, dtype=np.int64)
+    ones = np.ones(len(edges), dtype=bool)  # repeated pairs stay one edge
+    graph = coo_matrix((ones, (edges[:, 0], edges[:, 1])), shape=(num_nodes, num_nodes))
+    _, labels = connected_components(graph, directed=False)
+    _, smallest = np.unique(labels, return_index=True)  # first node of each component
+    return smallest[labels].astype(np.int64)
 
 
 @dataclass
