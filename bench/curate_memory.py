@@ -2,8 +2,8 @@
 
     python bench/curate_memory.py --rows 10000 40000 100000
 
-Builds the largest workload once (skyray.curate.workload), writes its first N rows for each
-size, starts one local Ray cluster, then runs ``skyray curate`` (all stages) for each size as a
+Builds the largest workload once (skyray.testing.curate_workload), writes its first N rows for
+each size, starts one local Ray cluster, then runs ``skyray curate`` (all stages) for each size as a
 separate driver process connected to that cluster, and prints that driver's peak RSS
 (``getrusage`` of the child) and the peak RSS of all Ray processes during the run.
 """
@@ -35,7 +35,7 @@ def main() -> int:
     from curate_throughput import PeakRSS
 
     from skyray.cluster import init_ray
-    from skyray.curate.workload import make_workload
+    from skyray.testing.curate_workload import make_workload
 
     tmp = Path(tempfile.mkdtemp(prefix="curate-mem-"))
     work = make_workload(os.environ["SKYRAY_DATA_DIR"], max(args.rows), seed=0, target_tokens=400)

@@ -3,7 +3,7 @@
     python bench/curate_throughput.py --rows 20000
 
 Builds ``--rows`` realistic samples (~450 words of MATH/GSM8K train text each, 5% exact and 10%
-near duplicates, 1% planted test-set leaks; skyray.curate.workload) and measures, printing
+near duplicates, 1% planted test-set leaks; skyray.testing.curate_workload) and measures, printing
 rows/s and ratios:
 
 1. MinHash engines in one process (signatures only, word 3-shingles, 128 permutations):
@@ -174,7 +174,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from skyray.cluster import init_ray
-    from skyray.curate.workload import make_workload
+    from skyray.testing.curate_workload import make_workload
 
     data_dir = os.environ["SKYRAY_DATA_DIR"]
     t = time.perf_counter()

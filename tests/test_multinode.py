@@ -107,7 +107,7 @@ def rows(folder) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def samples(data_dir, tmp_path_factory):
-    from skyray.curate.workload import make_workload
+    from skyray.testing.curate_workload import make_workload
 
     path = tmp_path_factory.mktemp("in") / "samples.jsonl"
     make_workload(data_dir, 200, seed=3, leak_rate=0.05).write_jsonl(path)

@@ -16,6 +16,6 @@ def full_index(data_dir):
 
 @pytest.fixture(scope="session")
 def workload(data_dir):
-    from skyray.curate.workload import make_workload
+    from skyray.testing.curate_workload import make_workload
 
     return make_workload(data_dir, 3000, seed=7, leak_rate=0.03)

@@ -5,7 +5,7 @@ import random
 
 from skyray.curate.decontam import Matcher, build_index
 from skyray.curate.text import tokenize
-from skyray.curate.workload import STOCK_PHRASE
+from skyray.testing.curate_workload import STOCK_PHRASE
 
 
 def _brute_force(

@@ -76,7 +76,7 @@ def s3_root(s3_endpoint, tmp_path, monkeypatch) -> str:
 @pytest.fixture(scope="session")
 def workload(data_dir):
     """Realistic synthetic samples with a few test-set leaks (as the curation tests use)."""
-    from skyray.curate.workload import make_workload
+    from skyray.testing.curate_workload import make_workload
 
     return make_workload(data_dir, 800, seed=7, leak_rate=0.03)
 
