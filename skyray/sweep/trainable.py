@@ -49,7 +49,7 @@ def accuracy_metrics(eval_dir: Path, prefix: str = "") -> dict[str, float]:
     """``<prefix><benchmark>/<grader>`` -> accuracy, from the eval step's report."""
     import json
 
-    from skyray.eval.run import REPORT_JSON
+    from skyray.runs import REPORT_JSON
 
     report = json.loads((eval_dir / REPORT_JSON).read_text())
     return {
@@ -99,7 +99,7 @@ def eval_step(plan_dict: dict[str, Any], stage: int, sft_dir: str) -> str:
     """The evaluation of a stage's export (skipped when it finished); the step folder."""
     from skyray.config import from_dict
     from skyray.eval.run import EvalConfig, run_eval
-    from skyray.train.loop import MODEL_DIR
+    from skyray.train.session import MODEL_DIR
 
     plan = TrialPlan.from_dict(plan_dict)
     cfg = from_dict(EvalConfig, plan.eval, "eval")

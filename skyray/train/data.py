@@ -110,7 +110,7 @@ def encoded_table(data_path: str | Path, tokenizer_path: str, cfg: SFTConfig) ->
 
 def build_ray_dataset(data_path: str | Path, tokenizer_path: str, cfg: SFTConfig) -> Any:
     """Ray Data: read, encode in parallel tasks, materialize once; every worker reads all of it
-    and keeps its share (see :func:`skyray.train.loop.shard_rows`)."""
+    and keeps its share (see :func:`skyray.train.shard.shard_rows`)."""
     import ray.data
 
     files = [str(f.resolve()) for f in parquet_files(data_path)]

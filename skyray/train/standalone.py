@@ -20,7 +20,8 @@ LAUNCHER_ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"
 
 def run_local(cfg: SFTConfig, data_path: str | Path, output_dir: str | Path) -> Path:
     """Train in this process (a rank of a torchrun job, or alone); returns the export folder."""
-    from skyray.train.loop import MODEL_DIR, train_loop
+    from skyray.train.loop import train_loop
+    from skyray.train.session import MODEL_DIR
     from skyray.train.trainer import (
         METRICS_FILE,
         PREFLIGHT_FILE,

@@ -23,7 +23,7 @@ from typing import Any
 
 from skyray.config import require, to_dict
 from skyray.train.config import SFTConfig
-from skyray.train.loop import MODEL_DIR
+from skyray.train.session import MODEL_DIR
 
 logger = logging.getLogger(__name__)
 PREFLIGHT_FILE = "preflight.txt"
@@ -142,7 +142,7 @@ def run_sft(
             checkpoint_config=CheckpointConfig(num_to_keep=cfg.num_checkpoints_to_keep),
         ),
         datasets={"train": dataset},
-        # every worker reads all rows and keeps its own share (see skyray.train.loop.shard_rows)
+        # every worker reads all rows and keeps its own share (see skyray.train.shard.shard_rows)
         dataset_config=DataConfig(datasets_to_split=[]),
     )
     result = trainer.fit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from skyray.train.loop import locate, shard_rows
+from skyray.train.shard import locate, shard_rows
 
 
 def table(keys: list[str], drops: list[str]) -> pa.Table:
