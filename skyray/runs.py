@@ -4,6 +4,7 @@ A step's *fingerprint* hashes its config and its inputs (a file's size and mtime
 step's own fingerprint). The manifest (config, config hash, inputs, row counts, versions, timings)
 is written first and the ``_SUCCESS`` marker last, holding the fingerprint: a rerun skips a step
 whose marker matches, and redoes one whose config or inputs changed or that never finished.
+A stage's report is ``report.json`` plus ``report.md`` (:func:`write_report_files`).
 
 Usage::
 
@@ -28,11 +29,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from skyray.atomic import write_json_atomic
+from skyray.atomic import write_json_atomic, write_text_atomic
 from skyray.config import config_hash, to_dict
 
 MANIFEST = "manifest.json"
 SUCCESS = "_SUCCESS"
+REPORT_JSON = "report.json"  # a stage's report, for programs
+REPORT_MD = "report.md"  # the same report, for people
 VERSIONED_PACKAGES = (
     "skyray",
     "ray",
@@ -195,3 +198,9 @@ def report_finished(path: Path, manifest: dict[str, Any], stage: str) -> None:
 def read_manifest(step_dir: str | Path) -> dict[str, Any]:
     """The manifest of a finished step folder."""
     return json.loads((Path(step_dir) / MANIFEST).read_text())
+
+
+def write_report_files(folder: Path, report: dict[str, Any], markdown: str) -> None:
+    """``report.json`` (passwords masked) and ``report.md`` in ``folder``, each written whole."""
+    write_json_atomic(folder / REPORT_JSON, report)
+    write_text_atomic(folder / REPORT_MD, markdown)

@@ -5,35 +5,18 @@ step that starts Ray Data (curate) and one that starts Ray Train (sft); ``--addr
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.cli import free_port as closed_port
+from tests.cli import run_skyray
 
 HANG_GUARD_S = 120  # only stops a hang from blocking the suite; the check is the exit code
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run_cli(args: list[str], cwd, **env: str) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
-    full_env.update(PYTHONPATH=str(ROOT), **env)
-    return subprocess.run(
-        [sys.executable, "-m", "skyray.cli", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD_S,
-    )
+    return run_skyray(*args, cwd=cwd, timeout=HANG_GUARD_S, **env)
 
 
 def assert_one_line(proc: subprocess.CompletedProcess, address: str) -> None:

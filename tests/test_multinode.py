@@ -11,26 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import tempfile
 
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import ROOT
+from tests.cli import free_port, run_skyray
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # several Ray drivers each
 ON_WORKER = "worker_resources.worker_node=0.01"
 SMALL_INDEX = ["--benchmarks", "gsm8k"]  # decontaminate against GSM8K test only: a quick index
 HANG_GUARD_S = 900  # stops a hang from blocking CI; the checks are on outputs and exit codes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -76,16 +68,7 @@ def cluster(tmp_path_factory):
 
 
 def skyray(*args: str, cwd) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "RAY_TMPDIR")}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "skyray.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD_S,
-    )
+    return run_skyray(*args, cwd=cwd, timeout=HANG_GUARD_S, unset=("RAY_ADDRESS", "RAY_TMPDIR"))
 
 
 def ok(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:

@@ -71,8 +71,9 @@ def _stage_config(cls, args, extra: list[str]):
 
 
 def _run(args) -> int:
-    from skyray.eval.run import REPORT_JSON, REPORT_MD, EvalConfig, run_eval
+    from skyray.eval.run import EvalConfig, run_eval
     from skyray.eval.score import format_table
+    from skyray.runs import REPORT_JSON, REPORT_MD
 
     extra = []
     if args.benchmarks:

@@ -26,12 +26,11 @@ from skyray.eval.generate import GenerationConfig, GenRequest, GenResult, Throug
 from skyray.eval.hints import HintConfig, HintTrace
 from skyray.eval.items import EvalItem, check_benchmark_name, is_jsonl_path
 from skyray.math.grade import GRADER_MODES
+from skyray.runs import write_report_files
 
 logger = logging.getLogger(__name__)
 PREDICTIONS = "predictions.parquet"
 PREDICTIONS_JSONL = "predictions.jsonl"
-REPORT_JSON = "report.json"
-REPORT_MD = "report.md"
 MIN_ROWS_PER_WORKER = 500  # below this a grading process costs more than it saves
 
 
@@ -214,11 +213,9 @@ def write_predictions(rows: list[dict[str, Any]], graders: list[str], folder: Pa
 
 
 def write_report(report: dict[str, Any], folder: Path) -> None:
-    from skyray.atomic import write_json_atomic
     from skyray.eval.report import render_markdown
 
-    write_json_atomic(folder / REPORT_JSON, report)
-    (folder / REPORT_MD).write_text(render_markdown(report), encoding="utf-8")
+    write_report_files(folder, report, render_markdown(report))
 
 
 def evaluate(

@@ -28,9 +28,9 @@ def _selfcompare(args) -> int:
     import json
 
     from skyray.config import load_config
-    from skyray.runs import read_manifest
+    from skyray.runs import REPORT_MD, read_manifest
     from skyray.selfcompare.config import SelfCompareConfig
-    from skyray.selfcompare.run import REPORT_MD, SAMPLES, run_selfcompare
+    from skyray.selfcompare.run import SAMPLES, run_selfcompare
 
     overrides = list(args.overrides)
     if args.model:

@@ -19,8 +19,6 @@ from skyray.selfcompare.config import SelfCompareConfig
 
 logger = logging.getLogger("skyray.selfcompare")
 SAMPLES = "samples.parquet"
-REPORT_JSON = "report.json"
-REPORT_MD = "report.md"
 
 
 def _inputs(cfg: SelfCompareConfig, files: list[Path]) -> list[str | Path]:
@@ -39,7 +37,7 @@ def run_selfcompare(
 ) -> Path:
     """The stage (skipped when finished with the same config and inputs, unless ``force``:
     then every round is redone from scratch); its folder."""
-    from skyray.runs import Step, write_json_atomic
+    from skyray.runs import Step, write_report_files
     from skyray.selfcompare.problems import load_problems, split_rounds
     from skyray.selfcompare.report import build_report, render_markdown
     from skyray.selfcompare.rounds import round_summary, run_round
@@ -62,8 +60,7 @@ def run_selfcompare(
         model = result.next_model
     write_samples(samples, step.path / SAMPLES)
     report = build_report(cfg, summaries, model)
-    write_json_atomic(step.path / REPORT_JSON, report)
-    (step.path / REPORT_MD).write_text(render_markdown(report), encoding="utf-8")
+    write_report_files(step.path, report, render_markdown(report))
     step.finish(
         cfg,
         inputs,

@@ -308,7 +308,7 @@ def render(data: dict[str, Any], plots: list[str]) -> tuple[str, dict[str, list[
 
 def write_scaling_report(sweep_dir: str | Path) -> Path:
     """Build and write ``<sweep>/report/``; returns the path of ``report.md``."""
-    from skyray.atomic import write_json_atomic
+    from skyray.runs import REPORT_MD, write_report_files
     from skyray.sweep.plots import write_plots
 
     sweep_dir = Path(sweep_dir)
@@ -325,6 +325,5 @@ def write_scaling_report(sweep_dir: str | Path) -> Path:
         for r in data["results"]
     ]
     summary["plots"] = plots
-    write_json_atomic(out / "report.json", summary)
-    (out / "report.md").write_text(text + "\n", encoding="utf-8")
-    return out / "report.md"
+    write_report_files(out, summary, text + "\n")
+    return out / REPORT_MD

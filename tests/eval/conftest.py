@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.serving import uvicorn_server
+
 
 @pytest.fixture(scope="session")
 def tiny_server(tiny_model_dir):
-    from skyray.serve.server import ServeConfig, start_server
-
-    cfg = ServeConfig(
-        backend="transformers",
-        engine="uvicorn",
-        model_path=str(tiny_model_dir),
-        model_name="tiny",
-        port=0,
+    yield from uvicorn_server(
+        backend="transformers", model_path=str(tiny_model_dir), model_name="tiny"
     )
-    running = start_server(cfg)
-    yield running.base_url
-    running.stop()

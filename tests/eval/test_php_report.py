@@ -14,23 +14,14 @@ from skyray.eval.hints import HintConfig, progressive_hints
 from skyray.eval.run import EvalConfig, run_eval
 from skyray.prompt import render_prompt
 from tests.eval.test_hints import ScriptedGenerator
+from tests.serving import uvicorn_server
 
 
 @pytest.fixture(scope="module")
 def student(data_dir):
-    from skyray.serve.server import ServeConfig, start_server
-
-    running = start_server(
-        ServeConfig(
-            backend="deterministic",
-            engine="uvicorn",
-            seed_sources=["gsm8k-test"],
-            model_name="student",
-            port=0,
-        )
+    yield from uvicorn_server(
+        backend="deterministic", seed_sources=["gsm8k-test"], model_name="student"
     )
-    yield running.base_url
-    running.stop()
 
 
 def test_php_report_adds_up_and_counts_flips_both_ways(tmp_path, student):

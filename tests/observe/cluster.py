@@ -20,14 +20,10 @@ import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
+from tests.cli import free_port
+
 SERIES = re.compile(r"^(ray_skyray_[A-Za-z0-9_]+)\{(.*)\} (\S+)$")
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RayHead:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.serving import uvicorn_server
+
 
 @pytest.fixture(scope="session")
 def seeds_file(tmp_path_factory, data_dir):
@@ -22,15 +24,6 @@ def seeds_file(tmp_path_factory, data_dir):
 
 @pytest.fixture(scope="session")
 def student_server(seeds_file):
-    from skyray.serve.server import ServeConfig, start_server
-
-    cfg = ServeConfig(
-        backend="deterministic",
-        engine="uvicorn",
-        seeds_path=str(seeds_file),
-        model_name="student",
-        port=0,
+    yield from uvicorn_server(
+        backend="deterministic", seeds_path=str(seeds_file), model_name="student"
     )
-    running = start_server(cfg)
-    yield running.base_url
-    running.stop()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,17 +14,13 @@ import uuid
 
 import pytest
 
+from tests.cli import free_port
+
 # test-only credentials of the local moto server (it accepts any)
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "skyray-test-key")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "skyray-test-secret")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 MOTO_PORT = free_port()

@@ -7,25 +7,17 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from skyray.serve.server import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli import run_skyray
+from tests.conftest import ROOT
 
 
 def skyray(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "skyray.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
+    return run_skyray(*args, timeout=timeout, unset=())
 
 
 def test_unreachable_teacher_is_one_line(seeds_path, tmp_path):
