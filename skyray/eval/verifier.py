@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skyray.config import require
-from skyray.eval.generate import GenerationConfig, GenRequest, SamplingConfig
+from skyray.llm.config import SamplingConfig
+from skyray.llm.generation import GenerationConfig, GenRequest
 
 JUDGE_PROMPT = (
     "Below is a math problem and a proposed solution. Decide whether the solution's reasoning "
@@ -36,7 +37,7 @@ _VERDICT_RE = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
 
 def _judge_generation() -> GenerationConfig:
     return GenerationConfig(
-        backend="openai", sampling=SamplingConfig(max_new_tokens=8), max_prompt_tokens=4096
+        backend="openai", sampling=SamplingConfig(max_tokens=8), max_prompt_tokens=4096
     )
 
 
@@ -84,7 +85,7 @@ class JudgeScorer:
     """LLM-as-judge through a generation backend."""
 
     def __init__(self, cfg: VerifierConfig) -> None:
-        from skyray.eval.generate import make_generator
+        from skyray.llm.generation import make_generator
 
         self.generator = make_generator(cfg.generation)
 
