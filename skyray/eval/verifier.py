@@ -33,6 +33,13 @@ JUDGE_PROMPT = (
     "\n\nIs the solution correct? Answer with one word, Yes or No.\n\n### Verdict:"
 )
 _VERDICT_RE = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
+_JUDGE_RE = re.compile(
+    re.escape(JUDGE_PROMPT)
+    .replace(re.escape("{question}"), "(?P<question>.*)", 1)
+    .replace(re.escape("{response}"), "(?P<response>.*)", 1)
+    + r"\s*\Z",
+    re.DOTALL,
+)
 
 
 def _judge_generation() -> GenerationConfig:
@@ -65,6 +72,12 @@ class VerifierConfig:
 
 def judge_prompt(question: str, response: str) -> str:
     return JUDGE_PROMPT.format(question=question.strip(), response=response.strip())
+
+
+def parse_judge_prompt(prompt: str) -> tuple[str, str] | None:
+    """(question, response) of a :func:`judge_prompt`, else None (how a judge reads it)."""
+    found = _JUDGE_RE.match(prompt or "")
+    return (found.group("question"), found.group("response")) if found else None
 
 
 def parse_verdict(text: str) -> float | None:

@@ -13,6 +13,8 @@ It knows a set of seed problems (with their solutions) and recognises each promp
 - self-compare and confirmation prompts (:mod:`skyray.selfcompare`) and the self-verification
   rewrite are answered by :mod:`skyray.testing.skymath` (from the reasoning the prompt carries; an
   SV statement :meth:`solve` maps back to the seed's masked number);
+- the evaluation judge prompt (:mod:`skyray.eval.verifier`) gets a Yes/No verdict from the shared
+  grader (:mod:`skyray.testing.judge`);
 - the SFT prompt is answered as a deterministic *student* (:mod:`skyray.testing.student`): right,
   wrong or without an answer by a hash of the problem, and swayed by progressive hints;
 - anything else is answered by symbolic computation when it is an arithmetic expression.
@@ -126,6 +128,9 @@ class DeterministicTeacher:
 
         found = match(prompt)
         if found is None:
+            judged = self.judge(prompt)
+            if judged is not None:
+                return judged
             query = sft_query(prompt)
             answer = self.student(query) if query is not None else None
             return answer if answer is not None else self.solve(query or prompt)
@@ -160,6 +165,19 @@ class DeterministicTeacher:
 
             return sv_statement(raw, fields.get("answer", ""))
         raise ValueError(f"no deterministic answer for template {template.version}")
+
+    def judge(self, prompt: str) -> str | None:
+        """A verdict on an evaluation judge prompt (:mod:`skyray.testing.judge`), else None."""
+        from skyray.eval.verifier import parse_judge_prompt
+        from skyray.testing.judge import judge_reply
+
+        pair = parse_judge_prompt(prompt)
+        if pair is None:
+            return None
+        question, response = pair
+        seed = self.by_question.get(strip_phrases(question))
+        gold = seed.answer if seed is not None else _arithmetic(_norm(question))
+        return judge_reply(question, response, gold)
 
     def verify(self, question: str) -> str:
         steps = (
