@@ -38,7 +38,7 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 def math_prompts(n: int):
     from skyray.data.benchmarks import load_benchmark
-    from skyray.eval.generate import GenRequest
+    from skyray.llm.generation import GenRequest
     from skyray.prompt import render_prompt
 
     problems = load_benchmark("math-test")[:n]
@@ -46,7 +46,7 @@ def math_prompts(n: int):
 
 
 def gen_cfg(model: str, backend: str, max_new: int, batch_size: int, max_prompt: int = 2048):
-    from skyray.eval.generate import (
+    from skyray.llm.generation import (
         GenerationConfig,
         SamplingConfig,
         TransformersConfig,
@@ -57,14 +57,14 @@ def gen_cfg(model: str, backend: str, max_new: int, batch_size: int, max_prompt:
         backend=backend,
         model=model,
         max_prompt_tokens=max_prompt,
-        sampling=SamplingConfig(max_new_tokens=max_new),
+        sampling=SamplingConfig(max_tokens=max_new),
         transformers=TransformersConfig(batch_size=batch_size),
         vllm=VLLMConfig(batch_size=64, max_model_len=max_prompt + max_new),
     )
 
 
 def timed_generation(cfg, requests) -> dict:
-    from skyray.eval.generate import generate_all, make_generator
+    from skyray.llm.generation import generate_all, make_generator
 
     gen = make_generator(cfg)
     try:
@@ -191,7 +191,7 @@ def bench_scoring(args) -> None:
 
 
 def bench_gpu(args) -> None:
-    from skyray.eval.backends.vllm_batch import vllm_available
+    from skyray.llm.vllm_batch import vllm_available
 
     if not vllm_available():
         sys.exit("--mode gpu needs vLLM (pip install 'skyray[gpu]') and a GPU")

@@ -124,10 +124,10 @@ def _cpu_of(pid: int | None) -> float:
 
 def _run(args, url, server_pid, problems, seeds, work) -> None:
     from skyray.config import load_config
-    from skyray.serve.faults import FaultProxy
+    from skyray.llm import OpenAITeacher, TeacherConfig
     from skyray.synth.config import SynthConfig
     from skyray.synth.pipeline import run_synth
-    from skyray.synth.teacher import OpenAITeacher, TeacherConfig
+    from skyray.testing.faults import FaultProxy
 
     chats = solve_requests(problems, args.requests)
     # warm-up: connections, imports, server caches

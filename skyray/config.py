@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import importlib
 import json
+import logging
 import math
 import types
 import typing
@@ -110,6 +111,7 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
         raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    data = _renamed(cls, data, where)
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; known keys: {sorted(fields)}")
@@ -118,6 +120,24 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
         return cls(**kwargs)
     except TypeError as exc:  # a required field is missing
         raise ConfigError(f"{where}: {exc}") from None
+
+
+def _renamed(cls: type, data: dict[str, Any], where: str) -> dict[str, Any]:
+    """Keys a config class renamed (its ``RENAMED_KEYS``: old -> new) still load, with one
+    warning line naming the new key; both at once is an error."""
+    renamed = getattr(cls, "RENAMED_KEYS", {})
+    if not renamed or not set(data) & set(renamed):
+        return data
+    data = dict(data)
+    for old, new in renamed.items():
+        if old in data:
+            if new in data:
+                raise ConfigError(f"{where}: {old!r} is the old name of {new!r}; give only {new!r}")
+            logging.getLogger("skyray.config").warning(
+                "%s.%s is deprecated: use %s.%s", where, old, where, new
+            )
+            data[new] = data.pop(old)
+    return data
 
 
 def _coerce(tp: Any, value: Any, where: str) -> Any:

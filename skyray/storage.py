@@ -12,7 +12,7 @@ step's inputs into a local staging folder (``$SKYRAY_STAGING_DIR``, default
 ``/tmp/skyray-staging``, laid out like the URI so a step's paths are the same on every node),
 runs the step there, and uploads a finished step with its manifest, then ``_SUCCESS`` last.
 What must be shared *live* across nodes and jobs is written to the root directly: the teacher
-response cache (:mod:`skyray.synth.cache`) and Ray Train's checkpoints; :func:`remote_of` maps
+response cache (:mod:`skyray.llm.cache`) and Ray Train's checkpoints; :func:`remote_of` maps
 a staged path to its URI for them.
 """
 

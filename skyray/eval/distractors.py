@@ -211,7 +211,7 @@ def build_distractor_set(
 def openai_teacher(cfg: DistractorConfig) -> Callable[[list[tuple[Problem, str]]], list[str]]:
     """Teacher replies through the synthesis stage's OpenAI client (greedy, seeded); a failed
     request yields "" (so template sentences fill in, counted)."""
-    from skyray.synth.teacher import OpenAITeacher, TeacherConfig
+    from skyray.llm import OpenAITeacher, TeacherConfig
 
     teacher = OpenAITeacher(
         TeacherConfig(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from skyray.config import require
-from skyray.eval.generate import Generator, GenRequest, GenResult
+from skyray.llm.generation import Generator, GenRequest, GenResult
 
 DEFAULT_HINT = "(Hint: The answer is near to {hints})."
 

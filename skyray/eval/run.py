@@ -22,9 +22,9 @@ from typing import Any
 
 from skyray.config import require, require_seconds
 from skyray.eval.distractors import DistractorConfig
-from skyray.eval.generate import GenerationConfig, GenRequest, GenResult, Throughput
 from skyray.eval.hints import HintConfig, HintTrace
 from skyray.eval.items import EvalItem, check_benchmark_name, is_jsonl_path
+from skyray.llm.generation import GenerationConfig, GenRequest, GenResult, Throughput
 from skyray.math.grade import GRADER_MODES
 from skyray.runs import write_report_files
 
@@ -222,7 +222,7 @@ def evaluate(
     cfg: EvalConfig, items: list[EvalItem], address: str | None = None
 ) -> tuple[list[dict[str, Any]], Throughput]:
     """Generate for every item (and sample) and grade: the stage without its files."""
-    from skyray.eval.generate import generate_all, make_generator
+    from skyray.llm.generation import generate_all, make_generator
 
     requests = build_requests(items, cfg.generation.sampling.num_samples)
     logger.info("evaluating %d problems (%d requests)", len(items), len(requests))

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skyray.config import require
-from skyray.eval.generate import GenerationConfig, GenRequest, SamplingConfig
+from skyray.llm.config import SamplingConfig
+from skyray.llm.generation import GenerationConfig, GenRequest
 
 JUDGE_PROMPT = (
     "Below is a math problem and a proposed solution. Decide whether the solution's reasoning "
@@ -32,11 +33,18 @@ JUDGE_PROMPT = (
     "\n\nIs the solution correct? Answer with one word, Yes or No.\n\n### Verdict:"
 )
 _VERDICT_RE = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
+_JUDGE_RE = re.compile(
+    re.escape(JUDGE_PROMPT)
+    .replace(re.escape("{question}"), "(?P<question>.*)", 1)
+    .replace(re.escape("{response}"), "(?P<response>.*)", 1)
+    + r"\s*\Z",
+    re.DOTALL,
+)
 
 
 def _judge_generation() -> GenerationConfig:
     return GenerationConfig(
-        backend="openai", sampling=SamplingConfig(max_new_tokens=8), max_prompt_tokens=4096
+        backend="openai", sampling=SamplingConfig(max_tokens=8), max_prompt_tokens=4096
     )
 
 
@@ -66,6 +74,12 @@ def judge_prompt(question: str, response: str) -> str:
     return JUDGE_PROMPT.format(question=question.strip(), response=response.strip())
 
 
+def parse_judge_prompt(prompt: str) -> tuple[str, str] | None:
+    """(question, response) of a :func:`judge_prompt`, else None (how a judge reads it)."""
+    found = _JUDGE_RE.match(prompt or "")
+    return (found.group("question"), found.group("response")) if found else None
+
+
 def parse_verdict(text: str) -> float | None:
     """1.0 for Yes, 0.0 for No, None when the reply starts with neither."""
     match = _VERDICT_RE.match(text or "")
@@ -84,7 +98,7 @@ class JudgeScorer:
     """LLM-as-judge through a generation backend."""
 
     def __init__(self, cfg: VerifierConfig) -> None:
-        from skyray.eval.generate import make_generator
+        from skyray.llm.generation import make_generator
 
         self.generator = make_generator(cfg.generation)
 

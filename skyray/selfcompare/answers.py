@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from skyray.eval.generate import GenerationConfig, GenRequest, Throughput
+from skyray.llm.generation import GenerationConfig, GenRequest, Throughput
 from skyray.records import stable_id
 from skyray.selfcompare.problems import TrainProblem
 
@@ -47,7 +47,7 @@ def answer_problems(
     address: str | None = None,
 ) -> tuple[list[dict[str, Any]], Throughput]:
     """Generate one greedy answer per problem with ``gen_cfg`` and grade it."""
-    from skyray.eval.generate import generate_all, make_generator
+    from skyray.llm.generation import generate_all, make_generator
     from skyray.prompt import render_prompt
 
     requests = [GenRequest(str(i), render_prompt(p.problem)) for i, p in enumerate(problems)]

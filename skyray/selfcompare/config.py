@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from skyray.config import require, require_seconds
-from skyray.eval.generate import GenerationConfig
-from skyray.synth.config import SamplingConfig
-from skyray.synth.teacher import TeacherConfig
+from skyray.llm.config import SamplingConfig, TeacherConfig, teacher_sampling
+from skyray.llm.generation import GenerationConfig
 from skyray.train.config import SFTConfig
 
 DEFAULT_HINT = "{question} (Hint: The answer is near to {previous})."
@@ -36,7 +35,7 @@ class SelfCompareConfig:
     grade_timeout_s: float = 2.0  # limit per symbolic comparison
     teacher_backend: Literal["openai", "local"] = "openai"  # local: in-process deterministic
     teacher: TeacherConfig = field(default_factory=TeacherConfig)  # the synthesis teacher client
-    teacher_sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    teacher_sampling: SamplingConfig = field(default_factory=teacher_sampling)  # 0.7, 1,024 tokens
     hint_template: str = DEFAULT_HINT  # training question: {question} + {previous} answer
     no_answer_hint: str = DEFAULT_NO_ANSWER_HINT  # training question when nothing was extracted
     include_no_answer: bool = True  # answers without a final answer also get self-compare samples
@@ -76,3 +75,4 @@ class SelfCompareConfig:
                 f"{name} must contain {{question}}: {getattr(self, name)!r}",
             )
         require("{previous}" in self.hint_template, "hint_template must contain {previous}")
+        require(self.teacher_sampling.max_tokens >= 16, "sampling.max_tokens must be >= 16")

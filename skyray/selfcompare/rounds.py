@@ -2,7 +2,7 @@
 
 - ``step-1-answer/``: ``answers.parquet``, the model's graded answers to the round's problems;
 - ``step-2-compare/``: ``samples.parquet`` (self-compare and confirmation samples),
-  ``cache/`` (teacher replies, :mod:`skyray.synth.cache`: a rerun sends nothing twice), drops
+  ``cache/`` (teacher replies, :mod:`skyray.llm.cache`: a rerun sends nothing twice), drops
   and teacher usage;
 - ``step-3-sft/``: the SFT recipe on the round's samples, starting from the answering model;
   its ``model/`` export answers the next round.
@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from skyray.config import require
-from skyray.eval.generate import GenerationConfig
+from skyray.llm.config import SamplingConfig, TeacherConfig
+from skyray.llm.generation import GenerationConfig
 from skyray.selfcompare.config import SelfCompareConfig
 from skyray.selfcompare.problems import TrainProblem
-from skyray.synth.config import SamplingConfig
-from skyray.synth.teacher import TeacherConfig
 
 logger = logging.getLogger(__name__)
 SAMPLES = "samples.parquet"
@@ -101,21 +100,18 @@ def generation_for(cfg: SelfCompareConfig, model: str, trained: bool) -> Generat
 
 def build_context(cfg: SelfCompareConfig, cache_path: str | Path):
     """The synthesis teacher client (with its response cache) wrapped for templated asks."""
-    from skyray.synth.cache import ResponseCache
+    from skyray.llm import LocalTeacher, OpenAITeacher, ResponseCache
+    from skyray.llm.backends import LocalBackendSpec, make_backend
     from skyray.synth.context import OpContext
-    from skyray.synth.teacher import LocalTeacher, OpenAITeacher
 
     cache = ResponseCache(cache_path)
-    if cfg.teacher_backend == "local":
-        from skyray.serve.deterministic import DeterministicTeacher
-
-        teacher = LocalTeacher(DeterministicTeacher([], cfg.teacher.model), cache=cache)
+    if cfg.teacher_backend == "local":  # the deterministic teacher, answering from the prompts
+        backend = make_backend(LocalBackendSpec("deterministic", cfg.teacher.model))
+        teacher = LocalTeacher(backend, cache=cache)
     else:
         teacher = OpenAITeacher(cfg.teacher, cache=cache)
         teacher.check()
-    s = cfg.teacher_sampling
-    sampling = {"temperature": s.temperature, "top_p": s.top_p, "max_tokens": s.max_tokens}
-    return OpContext(teacher, sampling), cache
+    return OpContext(teacher, cfg.teacher_sampling.request_params()), cache
 
 
 def answer_step(cfg, round_dir: Path, k: int, problems, gen: GenerationConfig, address) -> Path:

@@ -121,7 +121,7 @@ def compare_round(
 ) -> tuple[list[SelfCompareSample], Counter[str], Counter[str]]:
     """Samples for one round's graded answers: (samples in answer order, drops by reason,
     requests by operator)."""
-    from skyray.synth.teacher import run_sync
+    from skyray.llm.aio import run_sync
 
     picked = [(a, t) for a in answers if (t := template_for(a, cfg)) is not None]
     jobs = [

@@ -85,7 +85,7 @@ def serve_deployment(cfg, key_sha256: str | None = None):
     )
     class OpenAIDeployment:
         def __init__(self, serve_cfg, digest: str | None) -> None:
-            from skyray.serve.backends import make_backend
+            from skyray.llm.backends import make_backend
 
             self.frontend = OpenAIFrontend(
                 make_backend(serve_cfg),

@@ -1,4 +1,4 @@
-"""The OpenAI HTTP protocol over a :class:`~skyray.serve.backends.Backend`, as pure functions.
+"""The OpenAI HTTP protocol over a :class:`~skyray.llm.backends.Backend`, as pure functions.
 
 ``handle(backend, route, body) -> (status, json)`` for ``route`` in ``"models"``, ``"chat"``
 (``POST /v1/chat/completions``) and ``"completions"`` (``POST /v1/completions``). Errors use the
@@ -13,7 +13,7 @@ import time
 import uuid
 from typing import Any
 
-from skyray.serve.backends import Backend
+from skyray.llm.backends import Backend
 
 SAMPLING = ("temperature", "top_p", "max_tokens", "seed", "stop")
 ROUTES = {

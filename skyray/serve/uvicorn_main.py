@@ -13,8 +13,8 @@ def main(spec: str) -> None:
     import uvicorn
 
     from skyray.config import from_dict
+    from skyray.llm.backends import make_backend
     from skyray.serve.app import build_asgi_app
-    from skyray.serve.backends import make_backend
     from skyray.serve.server import ServeConfig
 
     data = json.loads(spec)

@@ -1,2 +1,2 @@
 """Synthesis: teacher clients, versioned prompts, the MetaMath/Evol/Xwin operators, core-set
-selection and the two-stage pipeline (``skyray synth``). Teacher API: :mod:`skyray.synth.teacher`."""
+selection and the two-stage pipeline (``skyray synth``). Teacher clients: :mod:`skyray.llm`."""

@@ -8,24 +8,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from skyray.config import require
+from skyray.llm.config import SamplingConfig, TeacherConfig, teacher_sampling
 from skyray.synth.php import PHPSamplesConfig
-from skyray.synth.teacher import TeacherConfig
 
 EVOL_STRATEGIES = ("rewrite", "constraints", "deepen", "concretize", "reasoning")
 METAMATH_OPS = ("answer_aug", "rephrase", "fobar", "sv")
 FAMILIES = ("metamath", "evol", "xwin")
-
-
-@dataclass(kw_only=True)
-class SamplingConfig:
-    temperature: float = 0.7  # the paper's setting
-    top_p: float = 1.0
-    max_tokens: int = 1024  # per teacher reply; a reply cut at this length is dropped
-
-    def __post_init__(self) -> None:
-        require(0 <= self.temperature <= 2, "sampling.temperature must be in [0, 2]")
-        require(0 < self.top_p <= 1, "sampling.top_p must be in (0, 1]")
-        require(self.max_tokens >= 16, "sampling.max_tokens must be >= 16")
 
 
 @dataclass(kw_only=True)
@@ -92,7 +80,8 @@ class SynthConfig:
     # transformers model at local_model_path), no server
     backend: Literal["openai", "local"] = "openai"
     local_model_path: str = ""
-    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    # temperature 0.7 (the paper's), top_p, max_tokens per reply (a reply cut there is dropped)
+    sampling: SamplingConfig = field(default_factory=teacher_sampling)
     mix: MixConfig = field(default_factory=MixConfig)
     evol: EvolConfig = field(default_factory=EvolConfig)
     xwin_max_corrections: int = 1  # correction rounds when verification finds a flaw
@@ -120,6 +109,7 @@ class SynthConfig:
     seed: int = 0  # task assignment (which operator for which seed)
 
     def __post_init__(self) -> None:
+        require_teacher_sampling(self.sampling)
         require(bool(self.stages) and set(self.stages) <= {1, 2}, "stages must be within [1, 2]")
         for name in ("num_seed_synthetic", "num_normal", "num_hard", "num_workers"):
             require(getattr(self, name) >= 0, f"{name} must be >= 0")
@@ -136,3 +126,9 @@ class SynthConfig:
             all(v > 0 for v in self.worker_resources.values()),
             "worker_resources amounts must be > 0",
         )
+
+
+def require_teacher_sampling(sampling: SamplingConfig) -> None:
+    """A teacher's replies hold whole solutions: at least 16 tokens, one sample per request."""
+    require(sampling.max_tokens >= 16, "sampling.max_tokens must be >= 16")
+    require(sampling.num_samples == 1, "sampling.num_samples must be 1 for a teacher")

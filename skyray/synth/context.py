@@ -17,10 +17,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from skyray.llm.types import Completion
 from skyray.records import Problem, SyntheticSample
 from skyray.synth.final_line import canonical_final_line, strip_chatty_opening
 from skyray.synth.prompts import get_template, render
-from skyray.synth.teacher import Completion
 
 ANSWER_LINE = re.compile(r"^The answer is:?\s*(.+?)\s*$", re.MULTILINE)
 _MARKERS = re.compile(

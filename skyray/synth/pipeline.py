@@ -12,7 +12,7 @@ Phases, each a deterministic task sequence cut at its target (:mod:`skyray.synth
 Output: ``runs/<run>/step-<index>-synth/synthetic.parquet`` (:class:`SyntheticSample` rows,
 which ``skyray curate`` reads) and ``manifest.json`` with rows, drops by reason, teacher usage
 (tokens, cost) and the core-set report. Teacher replies are cached in ``cache/`` in the step
-folder (:mod:`skyray.synth.cache`: append-only segments every worker on every node writes at
+folder (:mod:`skyray.llm.cache`: append-only segments every worker on every node writes at
 once; on a URI storage root it lives on the storage, not in the local staging copy), which a
 rerun keeps: a killed job is simply run again and pays for nothing twice. ``cost_usd`` in the
 manifest is what the whole step's replies cost, those served from the cache included.
@@ -32,38 +32,6 @@ logger = logging.getLogger("skyray.synth")
 OUTPUT = "synthetic.parquet"
 SEED_SYNTHETIC = "seed_synthetic.parquet"
 CACHE = "cache"  # the response cache folder in the step folder
-
-
-def build_teacher(cfg: SynthConfig, cache, seeds: list[Problem], limiter=None, check: bool = True):
-    """The teacher the config names (checked for reachability/key/model when ``check``)."""
-    from skyray.synth.teacher import LocalTeacher, OpenAITeacher
-
-    if cfg.backend == "local":
-        if cfg.local_model_path:
-            from skyray.serve.hf import TransformersBackend
-
-            backend = TransformersBackend(cfg.local_model_path, model_name=cfg.teacher.model)
-        else:
-            from skyray.serve.deterministic import DeterministicTeacher
-
-            backend = DeterministicTeacher(seeds, model_name=cfg.teacher.model)
-        return LocalTeacher(backend, cache=cache)
-    teacher = OpenAITeacher(cfg.teacher, cache=cache, limiter=limiter)
-    if check:
-        teacher.check()
-    return teacher
-
-
-def build_context(cfg: SynthConfig, cache, seeds: list[Problem], limiter=None, check=True):
-    from skyray.synth.context import OpContext
-
-    teacher = build_teacher(cfg, cache, seeds, limiter, check)
-    sampling = {
-        "temperature": cfg.sampling.temperature,
-        "top_p": cfg.sampling.top_p,
-        "max_tokens": cfg.sampling.max_tokens,
-    }
-    return OpContext(teacher, sampling, cfg.check_answers, cfg.evol.min_words)
 
 
 def as_problem(sample: SyntheticSample) -> Problem:
@@ -130,13 +98,14 @@ def check_phase(phase, target: int, cfg: SynthConfig, step_path: Path) -> None:
 
 
 def _engine(cfg: SynthConfig, cache, seeds: list[Problem], cache_path: str, address):
+    from skyray.synth.build import build_context
     from skyray.synth.runner import LocalEngine, RayEngine
 
     if cfg.num_workers == 0:
         ctx = build_context(cfg, cache, seeds)
         return LocalEngine(ctx, cfg, in_flight=2 * cfg.teacher.max_concurrency)
     from skyray.cluster import init_ray
-    from skyray.synth.ratelimit import LocalRateLimiter, shared_limiter
+    from skyray.llm.ratelimit import LocalRateLimiter, shared_limiter
 
     init_ray(address=address)
     build_context(cfg, None, seeds)  # fail fast here, once, before starting actors
@@ -185,9 +154,9 @@ def run_synth(
     ``force``); its folder. Raises :class:`~skyray.errors.StepFailedError` (no ``_SUCCESS``)
     when a phase writes fewer samples than ``min_output_fraction`` of its target."""
     from skyray.data.seeds import SEEDS_FILE, read_problems
+    from skyray.llm.cache import ResponseCache
     from skyray.runs import Step
     from skyray.storage import remote_of
-    from skyray.synth.cache import ResponseCache
     from skyray.synth.coreset import select_coreset
     from skyray.synth.php import php_samples
     from skyray.synth.tasks import TaskPlanner

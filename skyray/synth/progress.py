@@ -8,7 +8,7 @@ import logging
 import time
 
 from skyray.console import format_duration
-from skyray.synth.teacher import Usage
+from skyray.llm.usage import Usage
 
 logger = logging.getLogger("skyray.synth")
 

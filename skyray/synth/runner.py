@@ -19,11 +19,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from skyray.llm.usage import Usage
 from skyray.records import SyntheticSample
 from skyray.synth.context import OpContext, Task, TaskResult
 from skyray.synth.progress import Progress
 from skyray.synth.tasks import TaskPlanner
-from skyray.synth.teacher import Usage
 
 
 @dataclass
@@ -87,7 +87,7 @@ class LocalEngine:
         return self.ctx.teacher.usage
 
     def run_phase(self, planner: TaskPlanner, target: int) -> PhaseResult:
-        from skyray.synth.teacher import run_sync
+        from skyray.llm.aio import run_sync
 
         return run_sync(self._run(planner, target))
 
@@ -133,8 +133,8 @@ class SynthWorker:
     """Ray actor body: one teacher client and event loop; ``run(tasks)`` -> results."""
 
     def __init__(self, cfg, cache_path: str, seeds: list, limiter) -> None:
-        from skyray.synth.cache import ResponseCache
-        from skyray.synth.pipeline import build_context
+        from skyray.llm.cache import ResponseCache
+        from skyray.synth.build import build_context
 
         self.cfg = cfg
         self.ctx = build_context(cfg, ResponseCache(cache_path), seeds, limiter, check=False)

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from skyray.cli import main
 from skyray.data.benchmarks import load_benchmark
 from skyray.eval.distractors import DistractorConfig, build_distractor_set, remove_inserted
-from skyray.eval.generate import GenerationConfig, VLLMConfig
+from skyray.llm.generation import GenerationConfig, VLLMConfig
 
 
 def test_cli_distractors_writes_variants(tmp_path, data_dir, capsys):
@@ -78,7 +78,7 @@ def test_cli_verify(tmp_path, tiny_model_dir, capsys):
 def test_vllm_processor_is_built_without_chat_template(ray_cluster, tiny_model_dir):
     from ray.data.llm import build_processor
 
-    from skyray.eval.backends.vllm_batch import processor_config, sampling_params
+    from skyray.llm.vllm_batch import processor_config, sampling_params
 
     cfg = GenerationConfig(
         backend="vllm",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from skyray.eval.generate import (
+from skyray.llm.generation import (
     BackendUnavailable,
     GenerationConfig,
     GenRequest,
@@ -79,7 +79,7 @@ def test_bad_model_and_bad_config(tmp_path):
 
 
 def test_vllm_backend_is_import_guarded(tiny_model_dir):
-    from skyray.eval.backends.vllm_batch import vllm_available
+    from skyray.llm.vllm_batch import vllm_available
 
     if vllm_available():
         pytest.skip("vllm is installed here")
@@ -88,7 +88,7 @@ def test_vllm_backend_is_import_guarded(tiny_model_dir):
 
 
 def test_api_key_is_never_a_config_value():
-    from skyray.eval.generate import OpenAIConfig
+    from skyray.llm.generation import OpenAIConfig
 
     with pytest.raises(ValueError, match="environment variable"):
         OpenAIConfig(api_key_env="sk-abc123")

@@ -9,9 +9,9 @@ import re
 import pyarrow.parquet as pq
 
 from skyray.config import load_config
-from skyray.eval.generate import GenRequest, GenResult
 from skyray.eval.hints import HintConfig, hinted_question, progressive_hints
 from skyray.eval.run import EvalConfig, run_eval
+from skyray.llm.generation import GenRequest, GenResult
 from skyray.prompt import render_prompt
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from skyray.cli import main
 from skyray.config import load_config
-from skyray.eval.generate import GenerationConfig, OpenAIConfig, make_generator
 from skyray.eval.run import EvalConfig, run_eval
+from skyray.llm.generation import GenerationConfig, OpenAIConfig, make_generator
 
 BENCHMARKS = '["gsm8k", "math"]'
 

@@ -9,9 +9,9 @@ import json
 import pytest
 
 from skyray.config import load_config
-from skyray.eval.generate import GenRequest
 from skyray.eval.hints import HintConfig, progressive_hints
 from skyray.eval.run import EvalConfig, run_eval
+from skyray.llm.generation import GenRequest
 from skyray.prompt import render_prompt
 from tests.eval.test_hints import ScriptedGenerator
 from tests.serving import uvicorn_server

@@ -9,7 +9,6 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from skyray.eval.generate import GenerationConfig, OpenAIConfig, SamplingConfig
 from skyray.eval.verifier import (
     VerifierConfig,
     parse_verdict,
@@ -17,6 +16,7 @@ from skyray.eval.verifier import (
     verify_rows,
 )
 from skyray.eval.verify_io import run_verify
+from skyray.llm.generation import GenerationConfig, OpenAIConfig, SamplingConfig
 from skyray.records import SyntheticSample
 
 SAMPLES = [

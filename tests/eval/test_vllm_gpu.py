@@ -12,7 +12,7 @@ pytestmark = pytest.mark.gpu
 
 
 def test_vllm_eval_matches_transformers_greedy(tmp_path, data_dir):
-    from skyray.eval.backends.vllm_batch import vllm_available
+    from skyray.llm.vllm_batch import vllm_available
 
     model = os.environ.get("SKYRAY_GPU_MODEL")
     if not vllm_available() or not model:

@@ -16,8 +16,8 @@ import httpx
 import pyarrow.parquet as pq
 
 from skyray.cli import main
-from skyray.serve.faults import FaultProxy
-from skyray.synth.cache import request_key
+from skyray.llm.cache import request_key
+from skyray.testing.faults import FaultProxy
 
 RATE = 0.5
 

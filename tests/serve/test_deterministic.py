@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from skyray.records import Problem
-from skyray.serve.deterministic import DeterministicTeacher, strip_phrases
 from skyray.serve.protocol import handle
 from skyray.synth.backward import make_backward, parse_backward
 from skyray.synth.prompts import match, render, templates
+from skyray.testing.deterministic import DeterministicTeacher, strip_phrases
 
 SEED = Problem(
     id="s1",

@@ -74,8 +74,8 @@ def test_tiny_model_chat_and_completions(servers, tiny_model_dir):
 
 
 def test_deterministic_teacher_over_http(servers):
+    from skyray.llm import OpenAITeacher, TeacherConfig, TeacherError
     from skyray.synth.prompts import render
-    from skyray.synth.teacher import OpenAITeacher, TeacherConfig, TeacherError
 
     teacher = OpenAITeacher(TeacherConfig(base_url=servers[0], model="deterministic"))
     prompt = render("solve", question="What is the sum of 20 and 22?")[0]

@@ -9,9 +9,9 @@ from skyray.data.benchmarks import load_benchmark
 from skyray.math.grade import grade
 from skyray.prompt import render_prompt
 from skyray.records import Problem
-from skyray.serve.deterministic import DeterministicTeacher
 from skyray.synth.backward import mask_number, sv_question
 from skyray.synth.prompts import render
+from skyray.testing.deterministic import DeterministicTeacher
 
 
 def test_student_is_right_wrong_or_silent_and_hints_sway_it(data_dir):

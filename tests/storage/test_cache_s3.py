@@ -3,7 +3,7 @@ a later reader sees every entry, compaction merges the per-entry objects."""
 
 from __future__ import annotations
 
-from skyray.synth.cache import ResponseCache
+from skyray.llm.cache import ResponseCache
 from tests.storage.conftest import s3_files
 
 

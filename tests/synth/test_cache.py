@@ -7,7 +7,7 @@ import json
 import multiprocessing
 from pathlib import Path
 
-from skyray.synth.cache import ResponseCache
+from skyray.llm.cache import ResponseCache
 from tests.synth.test_pipeline import small_cfg
 
 

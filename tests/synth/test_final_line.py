@@ -94,7 +94,7 @@ class ChattyTeacher:
     )
 
     def __init__(self, problems):
-        from skyray.serve.deterministic import DeterministicTeacher
+        from skyray.testing.deterministic import DeterministicTeacher
 
         self.inner = DeterministicTeacher(problems)
         self.model_name = self.inner.model_name
@@ -119,10 +119,10 @@ class ChattyTeacher:
 
 
 def test_synthesis_keeps_only_canonical_final_lines_and_counts_the_edits():
+    from skyray.llm import LocalTeacher
     from skyray.synth.context import OpContext, Task
     from skyray.synth.metamath import run_metamath
     from skyray.synth.runner import collect
-    from skyray.synth.teacher import LocalTeacher
 
     problems = [
         Problem(id=f"p{i}", problem=f"What is {i} plus {i + 1}?", answer=str(2 * i + 1), level=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from skyray.finish import engine_finish_reason
-from skyray.synth.vllm_batch import from_engine_row, to_engine_row
+from skyray.llm.vllm_batch import from_engine_row, to_engine_row
 
 
 def engine_output(request: dict, generated: int, prompt: int = 12, text: str = "x") -> dict:
@@ -70,8 +70,8 @@ def test_a_truncated_reply_is_dropped_by_the_operators():
     of accepting a cut-off solution."""
     import asyncio
 
+    from skyray.llm import Completion
     from skyray.synth.context import OpContext, TaskResult
-    from skyray.synth.teacher import Completion
 
     entry = from_engine_row(engine_output(REQUEST, generated=32, text="2 + 3 = 5. The answer is"))
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from skyray.config import load_config
+from skyray.llm.cache import ResponseCache
 from skyray.records import SyntheticSample
-from skyray.serve.faults import FaultProxy
-from skyray.synth.cache import ResponseCache
 from skyray.synth.config import SynthConfig
 from skyray.synth.pipeline import CACHE, OUTPUT, read_samples, run_synth
+from skyray.testing.faults import FaultProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = [

@@ -29,7 +29,7 @@ def test_minilm_embeddings_with_ray_data(ray_cluster):
 def test_shared_rate_limiter_books_for_all_callers(ray_cluster):
     import ray
 
-    from skyray.synth.ratelimit import shared_limiter
+    from skyray.llm.ratelimit import shared_limiter
 
     start = time.monotonic()
     limiter = shared_limiter("test-limiter", rpm=60, tpm=0)  # 1/s, burst 60
@@ -119,9 +119,9 @@ def test_progress_is_answered_while_a_chunk_is_blocked(ray_cluster, teacher_url,
     import ray
 
     from skyray.data.seeds import read_problems
+    from skyray.llm import Usage
     from skyray.synth.runner import RayEngine
     from skyray.synth.tasks import TaskPlanner
-    from skyray.synth.teacher import Usage
 
     proxy = HoldingProxy(teacher_url)
     try:

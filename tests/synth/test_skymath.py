@@ -8,13 +8,13 @@ import pyarrow.parquet as pq
 
 from skyray.config import load_config, load_stage_config
 from skyray.data.seeds import read_problems
+from skyray.llm import OpenAITeacher, TeacherConfig, run_sync
 from skyray.synth.backward import FOBAR_SUFFIX, SV_ASK
 from skyray.synth.config import SynthConfig
 from skyray.synth.context import OpContext, Task
 from skyray.synth.metamath import run_metamath
 from skyray.synth.php import PHPSamplesConfig, near_miss, php_samples
 from skyray.synth.pipeline import run_synth
-from skyray.synth.teacher import OpenAITeacher, TeacherConfig, run_sync
 
 
 def _metamath(seeds_path, teacher_url, method: str):

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from skyray.serve.faults import FaultProxy
-from skyray.synth.cache import ResponseCache
+from skyray.llm import OpenAITeacher, TeacherConfig, TeacherError
+from skyray.llm.cache import ResponseCache
+from skyray.llm.ratelimit import RateBudget
 from skyray.synth.prompts import render
-from skyray.synth.ratelimit import RateBudget
-from skyray.synth.teacher import OpenAITeacher, TeacherConfig, TeacherError
+from skyray.testing.faults import FaultProxy
 from tests.synth.conftest import server_stats
 
 

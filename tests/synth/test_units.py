@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from skyray.config import load_config
+from skyray.llm import Usage
+from skyray.llm.cache import ResponseCache, request_key
 from skyray.records import Problem
-from skyray.synth.cache import ResponseCache, request_key
 from skyray.synth.config import SynthConfig
 from skyray.synth.context import clean_question
 from skyray.synth.coreset import coverage_radius, hash_embed, k_center_greedy, select_coreset
@@ -17,7 +18,6 @@ from skyray.synth.evol import eliminate
 from skyray.synth.final_line import canonical_final_line
 from skyray.synth.prompts import get_template, render
 from skyray.synth.tasks import TaskPlanner
-from skyray.synth.teacher import Usage
 from skyray.synth.xwin import parse_verdict
 
 PROBLEMS = [
@@ -135,7 +135,7 @@ def test_usage_merge_and_prompt_versions():
 
 
 def test_ray_data_llm_rows_round_trip():
-    from skyray.synth.vllm_batch import from_engine_row, to_engine_row
+    from skyray.llm.vllm_batch import from_engine_row, to_engine_row
 
     row = to_engine_row(
         {
@@ -164,7 +164,7 @@ def test_ray_data_llm_rows_round_trip():
 
 @pytest.mark.gpu
 def test_prefill_cache_with_vllm(tmp_path, tiny_model_dir, ray_cluster):
-    from skyray.synth.vllm_batch import prefill_cache
+    from skyray.llm.vllm_batch import prefill_cache
 
     cache = ResponseCache(tmp_path / "cache")
     reqs = [([{"role": "user", "content": "What is 2+2?"}], {"temperature": 0.0, "max_tokens": 8})]
@@ -176,7 +176,7 @@ def test_local_rate_limiter_waits_for_tokens():
     import asyncio
     import time
 
-    from skyray.synth.ratelimit import LocalRateLimiter
+    from skyray.llm.ratelimit import LocalRateLimiter
 
     limiter = LocalRateLimiter(rpm=0, tpm=600)  # 10 tokens/s, burst 600
 
@@ -192,10 +192,10 @@ def test_local_rate_limiter_waits_for_tokens():
 def test_xwin_corrects_flawed_questions_or_drops_them():
     import asyncio
 
-    from skyray.serve.deterministic import XWIN_FIX, DeterministicTeacher
+    from skyray.llm import LocalTeacher
     from skyray.synth.context import OpContext, Task
-    from skyray.synth.teacher import LocalTeacher
     from skyray.synth.xwin import run_xwin
+    from skyray.testing.deterministic import XWIN_FIX, DeterministicTeacher
 
     teacher = LocalTeacher(DeterministicTeacher(PROBLEMS))
     ctx = OpContext(teacher, {"temperature": 0.7, "top_p": 1.0, "max_tokens": 1024})

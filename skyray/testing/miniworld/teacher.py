@@ -24,7 +24,7 @@ import hashlib
 import random
 from typing import Any
 
-from skyray.serve.backends import Result, apply_stop
+from skyray.llm.backends import Result, apply_stop
 from skyray.testing.miniworld import gen
 from skyray.testing.miniworld.config import MiniWorldTeacherConfig
 from skyray.testing.miniworld.text import (

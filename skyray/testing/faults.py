@@ -191,8 +191,8 @@ def _cache_key(body: bytes) -> str:
     """The teacher cache's key for a forwarded request body (to check what was resent)."""
     import json
 
-    from skyray.synth.cache import request_key
-    from skyray.synth.teacher import SAMPLING_KEYS
+    from skyray.llm.cache import request_key
+    from skyray.llm.types import SAMPLING_KEYS
 
     data = json.loads(body or b"{}")
     sampling = {k: data[k] for k in SAMPLING_KEYS if data.get(k) is not None}

@@ -1,4 +1,4 @@
-"""The deterministic teacher's SkyMath answers (see :mod:`skyray.serve.deterministic`).
+"""The deterministic teacher's SkyMath answers (see :mod:`skyray.testing.deterministic`).
 
 - :func:`compare_reply`: a self-compare (or confirmation) reply built from the correct reasoning
   the prompt carries: a ``Comparison:`` paragraph that names the step of the previous answer to
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from skyray.serve.deterministic import _clean_solution, _norm
+from skyray.testing.deterministic import _clean_solution, _norm
 
 FINAL_LINE = re.compile(r"^(?:The answer is|The correct final answer is)\b", re.I)
 SV_STATEMENT = re.compile(

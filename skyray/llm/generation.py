@@ -1,4 +1,5 @@
-"""One generation interface over three backends, with the configs that choose between them.
+"""Row generation (evaluation, verifiers, self-compare answers): one interface over three
+backends, with the configs that choose between them.
 
 - ``transformers``: batched ``generate`` in this process (CPU tests, small models).
 - ``openai``: any OpenAI-compatible endpoint (``skyray serve``, ``vllm serve``, a hosted API),
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from skyray.config import require
+from skyray.llm.config import SamplingConfig
 
 logger = logging.getLogger(__name__)
 BACKENDS = ("transformers", "openai", "vllm")
@@ -27,25 +29,6 @@ BACKENDS = ("transformers", "openai", "vllm")
 
 class BackendUnavailable(ValueError):
     """A backend that cannot run here (package missing, model not found, endpoint down)."""
-
-
-@dataclass(kw_only=True)
-class SamplingConfig:
-    max_new_tokens: int = 2048  # the paper's maximum generation length
-    temperature: float = 0.0  # 0 = greedy top-1 (the paper's setting)
-    top_p: float = 1.0
-    num_samples: int = 1  # k samples per problem for maj@k / pass@k (needs temperature > 0)
-    seed: int = 0  # sample i of a problem uses seed + i
-
-    def __post_init__(self) -> None:
-        require(self.max_new_tokens >= 1, f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
-        require(self.temperature >= 0, f"temperature must be >= 0, got {self.temperature}")
-        require(0 < self.top_p <= 1, f"top_p must be in (0, 1], got {self.top_p}")
-        require(self.num_samples >= 1, f"num_samples must be >= 1, got {self.num_samples}")
-        require(
-            self.num_samples == 1 or self.temperature > 0,
-            "num_samples > 1 needs temperature > 0 (greedy samples would all be identical)",
-        )
 
 
 @dataclass(kw_only=True)
@@ -150,14 +133,14 @@ def make_generator(cfg: GenerationConfig, address: str | None = None) -> Generat
     ``address`` is the Ray cluster the ``vllm`` backend runs on (default: local/$RAY_ADDRESS)."""
     require(bool(cfg.model), "generation.model is empty: pass --model PATH_OR_ID")
     if cfg.backend == "transformers":
-        from skyray.eval.backends.hf import TransformersGenerator
+        from skyray.llm.hf import TransformersGenerator
 
         return TransformersGenerator(cfg)
     if cfg.backend == "openai":
-        from skyray.eval.backends.openai_api import OpenAIGenerator
+        from skyray.llm.openai_generator import OpenAIGenerator
 
         return OpenAIGenerator(cfg)
-    from skyray.eval.backends.vllm_batch import VLLMGenerator
+    from skyray.llm.vllm_batch import VLLMGenerator
 
     return VLLMGenerator(cfg, address)
 

@@ -11,9 +11,11 @@ It knows a set of seed problems (with their solutions) and recognises each promp
 - solutions come from the seed's own solution and answer; backward (FOBAR/SV) questions are
   answered with the masked number, found by masking the known seeds the same way;
 - self-compare and confirmation prompts (:mod:`skyray.selfcompare`) and the self-verification
-  rewrite are answered by :mod:`skyray.serve.skymath` (from the reasoning the prompt carries; an
+  rewrite are answered by :mod:`skyray.testing.skymath` (from the reasoning the prompt carries; an
   SV statement :meth:`solve` maps back to the seed's masked number);
-- the SFT prompt is answered as a deterministic *student* (:mod:`skyray.serve.student`): right,
+- the evaluation judge prompt (:mod:`skyray.eval.verifier`) gets a Yes/No verdict from the shared
+  grader (:mod:`skyray.testing.judge`);
+- the SFT prompt is answered as a deterministic *student* (:mod:`skyray.testing.student`): right,
   wrong or without an answer by a hash of the problem, and swayed by progressive hints;
 - anything else is answered by symbolic computation when it is an arithmetic expression.
 
@@ -27,8 +29,8 @@ import hashlib
 import re
 from typing import Any
 
+from skyray.llm.backends import Result, apply_stop
 from skyray.records import Problem
-from skyray.serve.backends import Result, apply_stop
 from skyray.synth.backward import maskable_numbers, parse_backward, parse_sv_question
 
 REPHRASE_PREFIXES = (
@@ -93,7 +95,7 @@ class DeterministicTeacher:
         from skyray.data.benchmarks import load_benchmark
         from skyray.data.seeds import read_problems
 
-        problems: list[Problem] = []
+        problems: list[Problem] = list(getattr(cfg, "problems", None) or [])
         if cfg.seeds_path:
             problems.extend(read_problems(cfg.seeds_path))
         for name in cfg.seed_sources:
@@ -121,11 +123,14 @@ class DeterministicTeacher:
 
     # ----- answers ----------------------------------------------------------------------------
     def respond(self, prompt: str, sampling: dict[str, Any]) -> str:
-        from skyray.serve.student import sft_query
         from skyray.synth.prompts import match
+        from skyray.testing.student import sft_query
 
         found = match(prompt)
         if found is None:
+            judged = self.judge(prompt)
+            if judged is not None:
+                return judged
             query = sft_query(prompt)
             answer = self.student(query) if query is not None else None
             return answer if answer is not None else self.solve(query or prompt)
@@ -152,14 +157,27 @@ class DeterministicTeacher:
         if name == "xwin_correct":
             return question + XWIN_FIX
         if name in ("selfcompare", "selfconfirm"):
-            from skyray.serve.skymath import compare_reply
+            from skyray.testing.skymath import compare_reply
 
             return compare_reply(fields, confirm=name == "selfconfirm")
         if name == "sv_rewrite":
-            from skyray.serve.skymath import sv_statement
+            from skyray.testing.skymath import sv_statement
 
             return sv_statement(raw, fields.get("answer", ""))
         raise ValueError(f"no deterministic answer for template {template.version}")
+
+    def judge(self, prompt: str) -> str | None:
+        """A verdict on an evaluation judge prompt (:mod:`skyray.testing.judge`), else None."""
+        from skyray.eval.verifier import parse_judge_prompt
+        from skyray.testing.judge import judge_reply
+
+        pair = parse_judge_prompt(prompt)
+        if pair is None:
+            return None
+        question, response = pair
+        seed = self.by_question.get(strip_phrases(question))
+        gold = seed.answer if seed is not None else _arithmetic(_norm(question))
+        return judge_reply(question, response, gold)
 
     def verify(self, question: str) -> str:
         steps = (
@@ -174,7 +192,7 @@ class DeterministicTeacher:
 
     def student(self, query: str) -> str | None:
         """The student's answer to an SFT prompt's question (None for unknown problems)."""
-        from skyray.serve.student import split_hint, student_answer
+        from skyray.testing.student import split_hint, student_answer
 
         question, hinted = split_hint(query)
         seed = self.by_question.get(strip_phrases(question))
@@ -186,7 +204,7 @@ class DeterministicTeacher:
     def solve(self, question: str) -> str:
         statement = parse_sv_question(question)
         if statement is not None:
-            from skyray.serve.skymath import SV_STATEMENT
+            from skyray.testing.skymath import SV_STATEMENT
 
             found = SV_STATEMENT.match(_norm(statement))
             if found:

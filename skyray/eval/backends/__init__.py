@@ -1,1 +1,0 @@
-"""Generation backends behind :class:`skyray.eval.generate.Generator` (imported lazily)."""
