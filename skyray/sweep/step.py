@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from skyray.sweep.config import SweepConfig
 

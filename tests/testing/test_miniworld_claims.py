@@ -1,5 +1,6 @@
 """The demo summary's claims: verdicts and numbers from eval reports and the leak audit."""
 
+from skyray.data.miniworld.splits import split_problems
 from skyray.testing.miniworld.claims import (
     leak_claim,
     render_summary,
@@ -8,7 +9,6 @@ from skyray.testing.miniworld.claims import (
     stage2_claim,
 )
 from skyray.testing.miniworld.leaks import classify
-from skyray.data.miniworld.splits import split_problems
 
 
 def test_scaling_claim_needs_separated_end_intervals():

@@ -11,10 +11,10 @@ from __future__ import annotations
 import functools
 import random
 
-from skyray.records import Problem
 from skyray.data.miniworld.gen import kinds_for, random_puzzle
 from skyray.data.miniworld.text import render, solution_text
 from skyray.data.miniworld.world import MAX_LEVEL, Puzzle, answer
+from skyray.records import Problem
 
 NUM_TRAIN_PER_LEVEL = 400
 NUM_TEST_PER_LEVEL = 60

@@ -24,9 +24,7 @@ import hashlib
 import random
 from typing import Any
 
-from skyray.serve.backends import Result, apply_stop
 from skyray.data.miniworld import gen
-from skyray.testing.miniworld.config import MiniWorldTeacherConfig
 from skyray.data.miniworld.text import (
     explain,
     from_statement,
@@ -36,6 +34,8 @@ from skyray.data.miniworld.text import (
     to_statement,
 )
 from skyray.data.miniworld.world import MAX_VALUE, Puzzle, solve
+from skyray.serve.backends import Result, apply_stop
+from skyray.testing.miniworld.config import MiniWorldTeacherConfig
 
 ADD_STEP = ("evol_constraints", "evol_deepen", "evol_reasoning")
 UNSOLVABLE = "I am not able to solve this problem; it does not say enough."
