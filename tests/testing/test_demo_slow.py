@@ -8,11 +8,13 @@ Self-compare is left out (it is the demo's last stage and costs one more SFT run
 cover it). Everything is seeded (teacher replies, subsets, SFT init and data order, greedy
 evaluation), so the run gives the same numbers each time.
 
-The curve's direction: the smallest trial trains 6 optimizer steps, the largest 90. The assertion
-is that the largest size's held-out accuracy is above the smallest's. At this scale the smallest
-model answers nothing correctly (it has not learned the solution format yet), the largest writes
-the format and gets some level-1/2 problems right; if SFT stopped learning, or subsets were not
-nested, or the largest trial evaluated the wrong model, the two would tie at 0% and this fails.
+The curve's direction: with the demo's recipe (batch 8, 3 epochs here) the smallest trial trains
+15 optimizer steps, the largest 150. Measured on the demo (2026-12-01): after 74 steps the student
+still writes no answer line on any of the 300 held-out problems, after 150 steps it ends every
+solution with one and gets 6% right. So the assertions are that the largest size answers more
+problems correctly than the smallest and leaves fewer responses without an answer line; if SFT
+stopped learning, the subsets were not nested, or a trial evaluated the wrong model, both sizes
+would sit at 0% with no answer lines and this fails.
 
 Several minutes on 2 CPUs: marked slow and demo (`pytest -m slow tests/testing`).
 """
@@ -29,7 +31,7 @@ from skyray.serve.server import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.slow, pytest.mark.demo]
-SIZES = [48, 480]
+SIZES = [40, 400]
 
 
 def _tiny_demo(tmp_path: Path) -> PipelineConfig:
@@ -44,7 +46,7 @@ def _tiny_demo(tmp_path: Path) -> PipelineConfig:
             f"synth.teacher.base_url={url}",
             "miniworld.leak_share=0.1",  # enough leaks in a small run
             "seeds.max_per_source=300",
-            "synth.num_seed_synthetic=300",
+            "synth.num_seed_synthetic=300",  # ~550 curated stage-1 rows
             "synth.num_normal=300",
             "synth.num_hard=60",
             "synth.coreset.embedder=hash",
@@ -86,7 +88,7 @@ def test_tiny_demo_scaling_report_curve_and_leaks(tmp_path, ray_cluster):
     report_dir = done["sweep"] / "report"
     report = json.loads((report_dir / "report.json").read_text())
     assert [t["status"] for t in report["trials"]] == ["done"] * len(SIZES)
-    pngs = [Path(p) for p in report["plots"]]
+    pngs = [report_dir / name for name in report["plots"]]
     assert pngs and all(p.is_file() and p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
     md = (report_dir / "report.md").read_text()
     assert "stage 2" in md.lower()
@@ -100,5 +102,11 @@ def test_tiny_demo_scaling_report_curve_and_leaks(tmp_path, ray_cluster):
         assert f"- sample `{sample}` = `{item}`" in text
 
     # the curve's direction (see the module docstring for why this can fail)
-    small, large = (data["accuracy"][str(n)]["1"]["accuracy"] for n in SIZES)
-    assert large > small, f"accuracy did not rise with data: {small} -> {large}"
+    small, large = (data["accuracy"][str(n)]["1"] for n in SIZES)
+    assert large["correct"] > small["correct"], f"accuracy did not rise: {small} -> {large}"
+    no_answer = {}
+    for n in SIZES:
+        trial = done["sweep"] / "trials" / f"student-n{n}-random-s0" / "step-5-eval"
+        cell = json.loads((trial / "report.json").read_text())["benchmarks"]["miniworld-test"]
+        no_answer[n] = cell["graders"]["strict"]["no_answer"]
+    assert no_answer[SIZES[-1]] < no_answer[SIZES[0]], no_answer
