@@ -30,7 +30,7 @@ from skyray.serve.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.slow, pytest.mark.demo]
+pytestmark = [pytest.mark.slow, pytest.mark.demo, pytest.mark.timeout(1800)]  # ~6 min quiet
 SIZES = [40, 400]
 
 
