@@ -184,7 +184,34 @@ def _pipeline_facts(run_dir: Path, sweep_dir: Path | None) -> list[str]:
     if sweep_dir is not None:
         report = sweep_dir / "report"
         facts.append(f"Scaling report and plots: `{report}` (`report.md`, `*.png`).")
+        checks = sweep_line_checks(sweep_dir)
+        if checks:
+            facts.append(
+                "Does the student do the sums? Arithmetic lines (`a op b = c`) in its held-out "
+                "responses: " + "; ".join(f"{label}: {c.describe()}" for label, c in checks) + "."
+            )
     return facts
+
+
+def sweep_line_checks(sweep_dir: Path) -> list:
+    """(trial label, :class:`~skyray.testing.miniworld.lines.LineCheck`) for each finished
+    evaluation of the sweep's first model, by size and stage."""
+    from skyray.sweep.plan import EVAL2_STEP, EVAL_STEP
+    from skyray.sweep.results import collect
+    from skyray.testing.miniworld.lines import check_predictions
+
+    out = []
+    results = [r for r in collect(sweep_dir) if r.reports]
+    first = results[0].params["model"] if results else None
+    for r in sorted(results, key=lambda r: int(r.params["size"])):
+        if r.params["model"] != first:
+            continue
+        for stage, step in ((1, EVAL_STEP), (2, EVAL2_STEP)):
+            path = sweep_dir / "trials" / r.name / f"step-{step}-eval" / "predictions.jsonl"
+            if stage in r.reports and path.is_file():
+                label = f"{int(r.params['size']):,}" + (" + stage 2" if stage == 2 else "")
+                out.append((label, check_predictions(path)))
+    return out
 
 
 def _top(counts: dict[str, int], k: int = 8) -> str:
