@@ -9,8 +9,10 @@ SKYRAY_DATA_DIR ?= $(abspath ../shared/data)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.skyray-installed
 export SKYRAY_DATA_DIR
-# DeepSpeed compiles a CPU op on first use; keep it between runs
+# DeepSpeed compiles a CPU op on first use; keep it between runs. One compiler at a time: two
+# in parallel take ~3 GB, the demo's memory peak on a fresh clone
 export TORCH_EXTENSIONS_DIR ?= $(abspath .cache/torch_extensions)
+export MAX_JOBS ?= 1
 export RAY_USAGE_STATS_ENABLED=0
 export TOKENIZERS_PARALLELISM=false
 export HF_HUB_OFFLINE=1

@@ -3,6 +3,8 @@
 Step numbers are fixed so every run folder reads the same way::
 
     step-1-seeds  step-2-synth  step-3-curate  step-4-sft  step-5-eval
+    step-4-sweep                     (optional, instead of or beside sft/eval: the data-scaling
+                                      sweep on the curated data, its own SFT + eval per trial)
     step-6-sft  step-7-eval          (the optional curriculum stage 2: sft-stage2, eval-stage2)
     step-8-selfcompare               (optional: SkyMath's self-compare rounds)
     step-9-eval                      (optional, eval-selfcompare: the self-compare model)
@@ -12,7 +14,9 @@ model/ -> report) and is skipped on rerun when it finished with the same config 
 :mod:`skyray.runs`). Synthesis writes both curriculum stages' samples (column ``stage``); SFT
 stage 1 trains on the stage-1 rows, and the optional ``sft-stage2`` step is the same recipe with
 its own config (``data_stage: 2``) continuing from stage 1's export: the pipeline points its
-``model`` at ``step-4-sft``.
+``model`` at ``step-4-sft``. The ``sweep`` step (:mod:`skyray.sweep.step`) trains and evaluates
+every trial of ``sweep`` on nested subsets of the curated rows (stage 2 for ``stage2_sizes``);
+a ``selfcompare`` step after it starts from the largest size's final model.
 
 The run folder is ``run_dir``, under ``storage`` (or ``$SKYRAY_STORAGE``) when relative: an
 absolute shared path or a URI such as ``s3://bucket/prefix``. On a URI each step works in a
@@ -39,6 +43,7 @@ from skyray.curate.config import CurateConfig
 from skyray.data.seeds import SeedsConfig
 from skyray.eval.run import EvalConfig
 from skyray.selfcompare.config import SelfCompareConfig
+from skyray.sweep.config import SweepConfig
 from skyray.synth.config import SynthConfig
 from skyray.testing.miniworld.config import MiniWorldTeacherConfig
 from skyray.train.config import SFTConfig
@@ -49,6 +54,7 @@ STEP_NUMBERS = {
     "synth": 2,
     "curate": 3,
     "sft": 4,
+    "sweep": 4,  # the sweep is stage-1 (and stage-2) training, many times: its own folder
     "eval": 5,
     "sft-stage2": 6,
     "eval-stage2": 7,
@@ -61,10 +67,11 @@ NEEDS = {  # the earlier steps each step reads
     "synth": ["seeds"],
     "curate": ["synth"],
     "sft": ["curate"],
+    "sweep": ["curate"],
     "eval": ["sft"],
     "sft-stage2": ["curate", "sft"],
     "eval-stage2": ["sft-stage2"],
-    "selfcompare": ["seeds", "sft", "sft-stage2"],  # those that exist are staged
+    "selfcompare": ["seeds", "sft", "sft-stage2", "sweep"],  # those that exist are staged
     "eval-selfcompare": ["selfcompare"],
 }
 
@@ -84,6 +91,9 @@ class PipelineConfig:
     curate: CurateConfig = field(default_factory=CurateConfig)  # step 3
     sft: SFTConfig = field(default_factory=SFTConfig)  # step 4
     eval: EvalConfig = field(default_factory=EvalConfig)  # step 5
+    # step 4 as a sweep (run_dir and data := the step folder and the curated rows); required
+    # when steps list "sweep"
+    sweep: SweepConfig | None = None
     sft_stage2: SFTConfig = field(default_factory=SFTConfig)  # step 6 (model := step-4-sft)
     eval_stage2: EvalConfig = field(default_factory=EvalConfig)  # step 7
     # step 8 (SkyMath); model := the newest sft step, problems := the seeds, unless set
@@ -96,11 +106,25 @@ class PipelineConfig:
         require(bool(self.steps), "pipeline.steps must not be empty")
         order = [STEP_NUMBERS[s] for s in self.steps]
         require(order == sorted(order), f"pipeline.steps must be in stage order: {self.steps}")
+        require(
+            "sweep" not in self.steps or self.sweep is not None,
+            "pipeline.steps lists sweep but the config has no sweep: section",
+        )
 
 
 def step_path(run_dir: Path, name: str) -> Path:
     """The folder of pipeline step ``name`` (stage-2 steps reuse their recipe's folder name)."""
     return run_dir / f"step-{STEP_NUMBERS[name]}-{name.split('-')[0]}"
+
+
+def _sweep_only(run_dir: Path) -> bool:
+    """A finished sweep step and no finished sft step (self-compare then starts from the
+    sweep's final model)."""
+    from skyray.runs import SUCCESS
+
+    trained = [step_path(run_dir, s) / SUCCESS for s in ("sft", "sft-stage2")]
+    sweep = step_path(run_dir, "sweep") / SUCCESS
+    return sweep.is_file() and not any(p.is_file() for p in trained)
 
 
 def _require_done(path: Path, name: str) -> Path:
@@ -194,6 +218,12 @@ def _run_step(
         else:  # a model folder given as a URI or by a path under the storage root
             sft_cfg = replace(sft_cfg, model=str(resolve_input(sft_cfg.model, cfg.storage)))
         return run_sft(sft_cfg, run_dir, index, kept, address, force)
+    elif name == "sweep":
+        from skyray.sweep.step import run_sweep_step
+
+        assert cfg.sweep is not None  # PipelineConfig requires it with the step
+        kept = _require_done(step_path(run_dir, "curate"), name) / "kept"
+        return run_sweep_step(cfg.sweep, run_dir, index, kept, address, force)
     elif name in ("eval", "eval-stage2"):
         from skyray.eval.run import run_eval
         from skyray.train.trainer import MODEL_DIR
@@ -207,12 +237,17 @@ def _run_step(
     elif name == "selfcompare":
         from skyray.selfcompare.run import run_pipeline_step
 
-        teacher = None
+        teacher, sc_cfg = None, cfg.selfcompare
+        if not sc_cfg.model and _sweep_only(run_dir):  # start from the sweep's largest model
+            from skyray.runs import read_manifest
+
+            final = read_manifest(step_path(run_dir, "sweep"))["final_model"]
+            sc_cfg = replace(sc_cfg, model=final)
         if cfg.local_teacher and cfg.selfcompare.teacher_backend == "openai":
             seeds = step_path(run_dir, "seeds") / "seeds.parquet"
             teacher = _local_teacher(cfg, seeds, cfg.selfcompare.teacher.base_url)
         with teacher or contextlib.nullcontext():
-            return run_pipeline_step(cfg.selfcompare, run_dir, index, address, force)
+            return run_pipeline_step(sc_cfg, run_dir, index, address, force)
     elif name == "eval-selfcompare":
         from skyray.eval.run import run_eval
         from skyray.runs import read_manifest

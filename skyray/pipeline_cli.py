@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--steps",
         default=None,
         help="comma list of steps to run, a subset of the config's in stage order "
-        "(seeds,synth,curate,sft,eval,sft-stage2,eval-stage2); earlier steps must be done",
+        "(seeds,synth,curate,sft|sweep,eval,sft-stage2,eval-stage2,selfcompare,eval-selfcompare); "
+        "earlier steps must be done",
     )
     parser.set_defaults(func=_run)
     tiny = sub.add_parser(

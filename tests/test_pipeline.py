@@ -63,3 +63,26 @@ def test_steps_are_validated():
         PipelineConfig(steps=["seeds", "train"])
     with pytest.raises(ValueError, match="stage order"):
         PipelineConfig(steps=["curate", "seeds"])
+
+
+def test_the_sweep_step_needs_its_config_and_reads_as_step_4(tmp_path):
+    from skyray.pipeline import step_path
+
+    with pytest.raises(ValueError, match="no sweep: section"):
+        PipelineConfig(steps=["seeds", "synth", "curate", "sweep"])
+    assert step_path(tmp_path, "sweep") == tmp_path / "step-4-sweep"
+    demo = load_config(PipelineConfig, "configs/local/demo.yaml")
+    assert "sweep" in demo.steps and len(demo.sweep.sizes) >= 4
+    assert demo.sweep.stage2_sizes == [max(demo.sweep.sizes)]
+
+
+def test_the_sweep_step_names_the_largest_size_final_model(tmp_path):
+    from skyray.sweep.step import final_model
+    from tests.sweep.fake_sweep import fake_sweep
+
+    fake_sweep(
+        tmp_path,
+        ["sizes=[10,40,20]", "stage2_sizes=[40]", "models=[{name: m, model: x}]"],
+        lambda params, stage: {"math-test": 0.1},
+    )
+    assert final_model(tmp_path) == str(tmp_path / "trials" / "m-n40-random-s42" / "step-6-sft")

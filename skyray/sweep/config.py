@@ -91,6 +91,10 @@ class SweepConfig:
         require(self.max_concurrent_trials >= 1, "max_concurrent_trials must be >= 1")
         require(bool(self.trial_resources), "trial_resources must name at least one resource")
         require(all(v >= 0 for v in self.trial_resources.values()), "trial_resources must be >= 0")
+        require(
+            any(v > 0 for v in self.trial_resources.values()),
+            "trial_resources must request some resource (Tune cannot place an empty trial)",
+        )
         require(self.max_trial_failures >= -1, "max_trial_failures must be >= -1")
         for key, values in self.sft_axes.items():
             self._check_axis(key, values)

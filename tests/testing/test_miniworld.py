@@ -6,14 +6,14 @@ import random
 
 import pytest
 
+from skyray.data.miniworld import gen
+from skyray.data.miniworld.splits import split_problems
+from skyray.data.miniworld.text import parse, render, solution_text
+from skyray.data.miniworld.world import KINDS, MAX_LEVEL, answer, solve
 from skyray.synth.backward import make_backward, sv_question
 from skyray.synth.prompts import render as render_prompt_template
-from skyray.testing.miniworld import gen
 from skyray.testing.miniworld.config import MiniWorldTeacherConfig
-from skyray.testing.miniworld.splits import split_problems
 from skyray.testing.miniworld.teacher import MiniWorldTeacher
-from skyray.testing.miniworld.text import parse, render, solution_text
-from skyray.testing.miniworld.world import KINDS, MAX_LEVEL, answer, solve
 
 
 def _puzzles(count: int, seed: int = 0):

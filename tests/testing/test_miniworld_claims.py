@@ -1,5 +1,6 @@
 """The demo summary's claims: verdicts and numbers from eval reports and the leak audit."""
 
+from skyray.data.miniworld.splits import split_problems
 from skyray.testing.miniworld.claims import (
     leak_claim,
     render_summary,
@@ -8,7 +9,6 @@ from skyray.testing.miniworld.claims import (
     stage2_claim,
 )
 from skyray.testing.miniworld.leaks import classify
-from skyray.testing.miniworld.splits import split_problems
 
 
 def test_scaling_claim_needs_separated_end_intervals():
@@ -39,7 +39,7 @@ def test_stage2_leak_and_selfcompare_claims():
 def test_leak_classes_follow_wording_and_lineage():
     from dataclasses import replace
 
-    from skyray.testing.miniworld.text import parse, render
+    from skyray.data.miniworld.text import parse, render
 
     item = split_problems("test")[7]
     puzzle = parse(item.problem).build(0)

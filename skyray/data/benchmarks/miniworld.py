@@ -1,4 +1,4 @@
-"""The miniature world (:mod:`skyray.testing.miniworld`): procedural word problems, levels 1-5.
+"""The miniature world (:mod:`skyray.data.miniworld`): procedural word problems, levels 1-5.
 
 ``miniworld-train`` (2,000 problems, 400 per level) seeds synthesis; ``miniworld-test`` (300
 held-out problems, 60 per level) feeds evaluation and decontamination like any test set. Both
@@ -12,7 +12,7 @@ from skyray.data.benchmarks.base import Benchmark, register
 
 def _rows(split: str):
     def generate():
-        from skyray.testing.miniworld.splits import split_problems
+        from skyray.data.miniworld.splits import split_problems
 
         return split_problems(split)
 

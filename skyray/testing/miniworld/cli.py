@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     summary = cmds.add_parser("summary", help="the demo's claims with numbers (summary.md)")
     summary.add_argument("--run-dir", default="runs/demo", help="pipeline run folder")
     summary.add_argument(
-        "--sweep", default="", help="a data-scaling sweep's folder (else the run's eval steps)"
+        "--sweep",
+        default="",
+        help="a data-scaling sweep folder (else the run's step-4-sweep, else its eval steps)",
     )
     summary.add_argument("--grader", default="strict", help="grader of the claims (strict)")
     summary.set_defaults(func=_summary)

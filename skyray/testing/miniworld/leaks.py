@@ -56,8 +56,8 @@ class LeakAudit:
 
 def test_items() -> tuple[dict[str, str], dict[Any, str]]:
     """(test question text -> id, test puzzle with wording ignored -> id)."""
-    from skyray.testing.miniworld.splits import split_problems
-    from skyray.testing.miniworld.text import parse
+    from skyray.data.miniworld.splits import split_problems
+    from skyray.data.miniworld.text import parse
 
     texts, puzzles = {}, {}
     for p in split_problems("test"):
@@ -70,7 +70,7 @@ def test_items() -> tuple[dict[str, str], dict[Any, str]]:
 
 def classify(rows: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
     """class -> {sample id: test item id} for the leak classes (rows: id, question, parent_id)."""
-    from skyray.testing.miniworld.text import parse
+    from skyray.data.miniworld.text import parse
 
     texts, puzzles = test_items()
     out: dict[str, dict[str, str]] = {c: {} for c in CLASSES[:3]}

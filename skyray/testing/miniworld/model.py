@@ -27,11 +27,11 @@ class StudentConfig:
 
 def corpus(num_problems: int = 3000, seed: int = 0) -> list[str]:
     """World texts for the tokenizer: fresh puzzles of every kind and level, the SFT prompt."""
+    from skyray.data.miniworld.gen import kinds_for, random_puzzle
+    from skyray.data.miniworld.text import render, solution_text
+    from skyray.data.miniworld.world import MAX_LEVEL
     from skyray.prompt import render_prompt
     from skyray.synth.backward import FOBAR_SUFFIX, SV_SUFFIX
-    from skyray.testing.miniworld.gen import kinds_for, random_puzzle
-    from skyray.testing.miniworld.text import render, solution_text
-    from skyray.testing.miniworld.world import MAX_LEVEL
 
     rng = random.Random(f"miniworld-corpus:{seed}")
     texts = [render_prompt("X"), FOBAR_SUFFIX, SV_SUFFIX, "Try X = 7.\nThis gives 9, as stated."]

@@ -71,12 +71,19 @@ def pipeline_points(run_dir: Path) -> dict[int, dict[int, dict[str, Any]]]:
     return {size: reports}
 
 
-def selfcompare_cells(run_dir: Path, grader: str):
-    """(before, after) cells: the model self-compare started from (stage 2, else stage 1) and
-    its final model, or None when the steps did not run."""
+def selfcompare_cells(run_dir: Path, grader: str, points=None):
+    """(before, after) cells: the model self-compare started from (the pipeline's stage 2,
+    else stage 1, else the sweep's largest size after stage 2) and its final model, or None
+    when the steps did not run."""
     after = _step(run_dir, "eval-selfcompare") / "report.json"
     before = [_step(run_dir, n) / "report.json" for n in ("eval-stage2", "eval")]
     before = [p for p in before if p.is_file()]
+    if after.is_file() and not before and points:
+        reports = points[max(points)]
+        start = reports[max(reports)]
+        return cell_of(start, BENCHMARK, grader), cell_of(
+            json.loads(after.read_text()), BENCHMARK, grader
+        )
     if not after.is_file() or not before:
         return None
     return tuple(cell_of(json.loads(p.read_text()), BENCHMARK, grader) for p in (before[0], after))
@@ -112,7 +119,7 @@ def build_claims(run_dir: Path, sweep_dir: Path | None, grader: str):
         _step(run_dir, "synth") / "synthetic.parquet", _step(run_dir, "curate")
     ).as_dict()
     claims.append(leak_claim(audit))
-    before_after = selfcompare_cells(run_dir, grader)
+    before_after = selfcompare_cells(run_dir, grader, points)
     claims.append(selfcompare_claim(*(before_after or (None, None))))
     return claims, points, audit
 
@@ -130,9 +137,12 @@ def write_summary(
     facts: list[str] | None = None,
 ) -> Path:
     """Write ``summary.md``/``summary.json`` into ``run_dir``; returns the Markdown path.
-    Without ``sweep_dir`` the accuracies come from the pipeline's own eval steps."""
+    Without ``sweep_dir`` the accuracies come from the run's sweep step, else from the
+    pipeline's own eval steps."""
     run_dir = Path(run_dir)
     sweep_dir = Path(sweep_dir) if sweep_dir else None
+    if sweep_dir is None and (_step(run_dir, "sweep") / "sweep.json").is_file():
+        sweep_dir = _step(run_dir, "sweep")  # the pipeline's own sweep step
     claims, points, audit = build_claims(run_dir, sweep_dir, grader)
     facts = list(facts or []) + _pipeline_facts(run_dir, sweep_dir)
     text = render_summary(claims, facts)
@@ -174,7 +184,34 @@ def _pipeline_facts(run_dir: Path, sweep_dir: Path | None) -> list[str]:
     if sweep_dir is not None:
         report = sweep_dir / "report"
         facts.append(f"Scaling report and plots: `{report}` (`report.md`, `*.png`).")
+        checks = sweep_line_checks(sweep_dir)
+        if checks:
+            facts.append(
+                "Does the student do the sums? Arithmetic lines (`a op b = c`) in its held-out "
+                "responses: " + "; ".join(f"{label}: {c.describe()}" for label, c in checks) + "."
+            )
     return facts
+
+
+def sweep_line_checks(sweep_dir: Path) -> list:
+    """(trial label, :class:`~skyray.testing.miniworld.lines.LineCheck`) for each finished
+    evaluation of the sweep's first model, by size and stage."""
+    from skyray.sweep.plan import EVAL2_STEP, EVAL_STEP
+    from skyray.sweep.results import collect
+    from skyray.testing.miniworld.lines import check_predictions
+
+    out = []
+    results = [r for r in collect(sweep_dir) if r.reports]
+    first = results[0].params["model"] if results else None
+    for r in sorted(results, key=lambda r: int(r.params["size"])):
+        if r.params["model"] != first:
+            continue
+        for stage, step in ((1, EVAL_STEP), (2, EVAL2_STEP)):
+            path = sweep_dir / "trials" / r.name / f"step-{step}-eval" / "predictions.jsonl"
+            if stage in r.reports and path.is_file():
+                label = f"{int(r.params['size']):,}" + (" + stage 2" if stage == 2 else "")
+                out.append((label, check_predictions(path)))
+    return out
 
 
 def _top(counts: dict[str, int], k: int = 8) -> str:

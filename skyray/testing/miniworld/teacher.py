@@ -24,10 +24,8 @@ import hashlib
 import random
 from typing import Any
 
-from skyray.llm.backends import Result, apply_stop
-from skyray.testing.miniworld import gen
-from skyray.testing.miniworld.config import MiniWorldTeacherConfig
-from skyray.testing.miniworld.text import (
+from skyray.data.miniworld import gen
+from skyray.data.miniworld.text import (
     explain,
     from_statement,
     parse,
@@ -35,7 +33,9 @@ from skyray.testing.miniworld.text import (
     solution_text,
     to_statement,
 )
-from skyray.testing.miniworld.world import MAX_VALUE, Puzzle, solve
+from skyray.data.miniworld.world import MAX_VALUE, Puzzle, solve
+from skyray.llm.backends import Result, apply_stop
+from skyray.testing.miniworld.config import MiniWorldTeacherConfig
 
 ADD_STEP = ("evol_constraints", "evol_deepen", "evol_reasoning")
 UNSOLVABLE = "I am not able to solve this problem; it does not say enough."
@@ -60,7 +60,7 @@ class MiniWorldTeacher:
 
     def test_puzzles(self) -> list[Puzzle]:
         if self._test is None:
-            from skyray.testing.miniworld.splits import NUM_TEST_PER_LEVEL, split_puzzles
+            from skyray.data.miniworld.splits import NUM_TEST_PER_LEVEL, split_puzzles
 
             self._test = list(split_puzzles("test", NUM_TEST_PER_LEVEL, self.cfg.seed))
         return self._test

@@ -25,7 +25,7 @@ def tokens(text: str) -> tuple[str, ...]:
 @functools.cache
 def _index() -> tuple[set, dict[int, set], set]:
     """(30-grams of long test texts, short texts by length, texts under MIN_TOKENS)."""
-    from skyray.testing.miniworld.splits import split_problems
+    from skyray.data.miniworld.splits import split_problems
 
     grams: set = set()
     short: dict[int, set] = {}

@@ -10,7 +10,7 @@ of four ways (the MATH-like ``subject``):
 - ``pair`` (Systems): two amounts given by their sum and difference, then a story on the larger.
 
 :func:`solve` gives one arithmetic line per step (``12 - 3 = 9.``), so level = steps; the
-written solution (:func:`skyray.testing.miniworld.text.solution_text`) puts each step's
+written solution (:func:`skyray.data.miniworld.text.solution_text`) puts each step's
 sentence before its line.
 Every amount stays a whole number in ``1..MAX_VALUE``; :func:`solve` returns None otherwise.
 """

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from skyray.testing.miniworld.world import ITEMS, KINDS, NAMES, Puzzle, Step, solve
+from skyray.data.miniworld.world import ITEMS, KINDS, NAMES, Puzzle, Step, solve
 
 START = {
     "story": ("{N} has {v} {I}.", "{N} starts with {v} {I}."),

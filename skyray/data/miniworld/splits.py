@@ -1,7 +1,7 @@
 """The world's two splits as registry rows: ``miniworld-train`` (seeds) and ``miniworld-test``.
 
 Both are drawn deterministically from ``seed``: the train split outside the test region, the
-test split inside it (:func:`~skyray.testing.miniworld.gen.in_test_region`), each level equally
+test split inside it (:func:`~skyray.data.miniworld.gen.in_test_region`), each level equally
 often and the kinds of a level in turn. Row ids name the split, level and position
 (``miniworld-test:L3:0007``); ``solution`` is the step-by-step text the teacher would write.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 import functools
 import random
 
+from skyray.data.miniworld.gen import kinds_for, random_puzzle
+from skyray.data.miniworld.text import render, solution_text
+from skyray.data.miniworld.world import MAX_LEVEL, Puzzle, answer
 from skyray.records import Problem
-from skyray.testing.miniworld.gen import kinds_for, random_puzzle
-from skyray.testing.miniworld.text import render, solution_text
-from skyray.testing.miniworld.world import MAX_LEVEL, Puzzle, answer
 
 NUM_TRAIN_PER_LEVEL = 400
 NUM_TEST_PER_LEVEL = 60

@@ -4,7 +4,7 @@ Everything takes a ``random.Random`` so callers decide determinism. A puzzle bel
 held-out *test region* when the hash of its solution's numbers falls in a fixed share
 (:func:`in_test_region`): the test split is drawn from that region and every other puzzle
 (train split, the teacher's new problems) is *clean* (:func:`is_clean`): outside it, and
-sharing no 30-gram with a test item (:mod:`skyray.testing.miniworld.guard`).
+sharing no 30-gram with a test item (:mod:`skyray.data.miniworld.guard`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import random
 import re
 from dataclasses import replace
 
-from skyray.testing.miniworld.world import (
+from skyray.data.miniworld.world import (
     ITEMS,
     KINDS,
     MAX_LEVEL,
@@ -70,8 +70,8 @@ def _chain(rng: random.Random, value: int, count: int) -> tuple[Step, ...] | Non
 
 def is_clean(p: Puzzle) -> bool:
     """Well posed, outside the test region, and no 30-gram shared with a test item."""
-    from skyray.testing.miniworld.guard import overlaps_test
-    from skyray.testing.miniworld.text import render, solution_text
+    from skyray.data.miniworld.guard import overlaps_test
+    from skyray.data.miniworld.text import render, solution_text
 
     if solve(p) is None or in_test_region(p):
         return False
