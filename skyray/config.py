@@ -86,8 +86,13 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return [part for part in key.strip().split(".")], value
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Return a copy of ``data`` with each dotted override set (creating nested mappings)."""
+def apply_overrides(
+    data: dict[str, Any], overrides: list[str], renamed: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Return a copy of ``data`` with each dotted override set (creating nested mappings).
+    ``renamed`` (old key -> new key): an override of either name replaces the other one the
+    file gave, so an old-name override of a new-name file key is not "both given"."""
+    twins = {**(renamed or {}), **{new: old for old, new in (renamed or {}).items()}}
     result = json.loads(json.dumps(data, default=str))
     for text in overrides:
         keys, value = parse_override(text)
@@ -101,6 +106,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
                 raise ConfigError(f"override {text!r}: {key!r} is not a mapping")
             node = child
         node[keys[-1]] = value
+        if keys[-1] in twins:
+            node.pop(twins[keys[-1]], None)
     return result
 
 
@@ -221,9 +228,23 @@ def load_config(
     stage = data.pop("stage", None)
     if stage is not None and stage in STAGES and stage_class(stage) is not cls:
         raise ConfigError(f"{path}: is a {stage!r} config, not a {cls.__name__}")
-    data = apply_overrides(data, overrides or [])
+    data = apply_overrides(data, overrides or [], renamed_keys(cls))
     data.pop("stage", None)
     return from_dict(cls, data)
+
+
+def renamed_keys(cls: Any, seen: set | None = None) -> dict[str, str]:
+    """Every ``RENAMED_KEYS`` (old -> new) of ``cls`` and the config classes nested in it."""
+    seen = set() if seen is None else seen
+    if cls in seen:
+        return {}
+    seen.add(cls)
+    if not dataclasses.is_dataclass(cls):
+        return {k: v for arg in typing.get_args(cls) for k, v in renamed_keys(arg, seen).items()}
+    found = dict(getattr(cls, "RENAMED_KEYS", {}))
+    for tp in typing.get_type_hints(cls).values():
+        found.update(renamed_keys(tp, seen))
+    return found
 
 
 def load_stage_config(path: str | Path, overrides: list[str] | None = None) -> Any:

@@ -128,3 +128,19 @@ def test_a_section_file_of_another_stage_is_refused(tmp_path):
 def test_float_fields_accept_exponent_strings():
     # YAML 1.1 reads 1e-6 (no dot) as a string; a float field takes it
     assert load_config(Inner, None, ["lr=1e-6"]).lr == 1e-6
+
+
+def test_an_old_key_override_replaces_the_new_key_of_the_file(tmp_path):
+    """`max_new_tokens=8` on the command line over a file that says `max_tokens: 32` is the
+    user's latest word (a deprecation warning), not "both keys given"."""
+    from skyray.eval.run import EvalConfig
+
+    path = tmp_path / "eval.yaml"
+    path.write_text("generation:\n  sampling:\n    max_tokens: 32\n")
+    cfg = load_config(EvalConfig, path, ["generation.sampling.max_new_tokens=8"])
+    assert cfg.generation.sampling.max_tokens == 8
+    cfg = load_config(EvalConfig, path, ["generation.sampling.max_tokens=9"])
+    assert cfg.generation.sampling.max_tokens == 9
+    path.write_text("generation:\n  sampling:\n    max_tokens: 32\n    max_new_tokens: 16\n")
+    with pytest.raises(ConfigError, match="old name of 'max_tokens'"):
+        load_config(EvalConfig, path)
