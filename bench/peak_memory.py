@@ -64,7 +64,15 @@ def main() -> int:
         print("peak_memory: give a command after --", file=sys.stderr)
         return 2
 
-    import psutil
+    try:
+        import psutil
+    except ImportError:
+        print(
+            "peak_memory: needs psutil: run it with .venv/bin/python (make install) "
+            "or pip install psutil",
+            file=sys.stderr,
+        )
+        return 2
 
     load_start = os.getloadavg()
     start = time.monotonic()
