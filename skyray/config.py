@@ -91,9 +91,11 @@ def apply_overrides(
 ) -> dict[str, Any]:
     """Return a copy of ``data`` with each dotted override set (creating nested mappings).
     ``renamed`` (old key -> new key): an override of either name replaces the other one the
-    file gave, so an old-name override of a new-name file key is not "both given"."""
+    file gave, so an old-name override of a new-name file key is not "both given"; both names
+    among the overrides themselves is an error."""
     twins = {**(renamed or {}), **{new: old for old, new in (renamed or {}).items()}}
     result = json.loads(json.dumps(data, default=str))
+    given: set[tuple[str, ...]] = set()
     for text in overrides:
         keys, value = parse_override(text)
         node = result
@@ -106,8 +108,16 @@ def apply_overrides(
                 raise ConfigError(f"override {text!r}: {key!r} is not a mapping")
             node = child
         node[keys[-1]] = value
+        given.add(tuple(keys))
         if keys[-1] in twins:
-            node.pop(twins[keys[-1]], None)
+            twin = twins[keys[-1]]
+            if (*keys[:-1], twin) in given:
+                old, new = (keys[-1], twin) if keys[-1] in (renamed or {}) else (twin, keys[-1])
+                raise ConfigError(
+                    f"overrides: {'.'.join(keys[:-1] + [old])!r} is the old name of {new!r}; "
+                    f"give only {new!r}"
+                )
+            node.pop(twin, None)
     return result
 
 
