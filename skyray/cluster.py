@@ -83,6 +83,16 @@ def check_reachable(address: str | None = None) -> None:
         check_address(address, source)
 
 
+# Ray Serve marks its HTTP proxy unhealthy and kills it when the proxy does not answer its
+# readiness check within 5 s; a proxy process start on 2 busy cores takes longer, and the
+# killed proxy fails `serve.start`. A local cluster's processes inherit this process's
+# environment, so the defaults below reach Serve's controller; a value already set wins.
+LOCAL_SERVE_ENV = {
+    "RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S": "60",
+    "RAY_SERVE_PROXY_HEALTH_CHECK_TIMEOUT_S": "30",
+}
+
+
 def init_ray(
     address: str | None = None,
     num_cpus: int | None = None,
@@ -110,6 +120,8 @@ def init_ray(
         ray.init(address=address, runtime_env=env, **kwargs)
     else:
         logger.info("starting a local Ray cluster on %s", LOCAL_HOST)
+        for name, value in LOCAL_SERVE_ENV.items():
+            os.environ.setdefault(name, value)
         # address="local" always starts a new cluster; a bare ray.init() would follow
         # /tmp/ray/ray_current_cluster to whatever cluster ran last, even a dead one.
         ray.init(

@@ -5,6 +5,7 @@ step that starts Ray Data (curate) and one that starts Ray Train (sft); ``--addr
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import pytest
@@ -60,3 +61,20 @@ def test_sft_with_an_unreachable_address_is_one_line(tiny_model_dir, tmp_path, h
         proc = run_cli(args, tmp_path, RAY_ADDRESS=address)
     assert_one_line(proc, address.removeprefix("ray://"))
     assert not (tmp_path / "step-4-sft").exists()
+
+
+def test_local_cluster_gives_serve_proxies_time_to_start(ray_cluster):
+    """Serve's controller runs in the local cluster's processes: they see the longer proxy
+    readiness timeout, so a proxy that starts slowly on busy cores is not killed."""
+    from skyray.cluster import LOCAL_SERVE_ENV
+
+    @ray_cluster.remote(num_cpus=0)
+    def seen() -> dict:
+        import os
+
+        return {name: os.environ.get(name) for name in LOCAL_SERVE_ENV}
+
+    got = ray_cluster.get(seen.remote())
+    for name, value in LOCAL_SERVE_ENV.items():
+        assert got[name] == os.environ.get(name, value)
+        assert float(got[name]) >= 30

@@ -36,7 +36,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from skyray.config import require
 from skyray.errors import ServeError
@@ -203,6 +203,7 @@ def _start_ray(cfg: ServeConfig, address: str | None, key_sha256: str | None) ->
         try:
             serve.start(http_options={"host": cfg.host, "port": port})
         except Exception as exc:  # Serve's own start-up errors, as one line
+            _shutdown_quietly(serve)  # no half-started Serve left for the next start to join
             raise ServeError(
                 f"serve: Ray Serve did not start on {cfg.host}:{port}: {exc}"
             ) from None
@@ -221,6 +222,13 @@ def _start_ray(cfg: ServeConfig, address: str | None, key_sha256: str | None) ->
     _SERVE_STATE["apps"] += 1
     prefix = cfg.route_prefix.rstrip("/")
     return RunningServer(f"http://{cfg.host}:{_SERVE_STATE['port']}{prefix}/v1", cfg)
+
+
+def _shutdown_quietly(serve: Any) -> None:
+    try:
+        serve.shutdown()
+    except Exception as exc:  # already broken: the start-up error is the one to report
+        logger.debug("serve.shutdown after a failed start: %s", exc)
 
 
 def _stop_ray_app(app_name: str) -> None:
