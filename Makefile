@@ -34,7 +34,10 @@ endif
 	$(BIN)/python -m pip install -q -c $(VENV)/torch-constraint.txt -e ".[dev]"
 	touch $(STAMP)
 
+# DeepSpeed's CPU communication op is compiled here, before Ray starts: compiled on first use
+# it ran beside the first sweep trial's workers and made the demo's memory peak
 demo: install
+	$(BIN)/python -c "from deepspeed.accelerator import get_accelerator as a; a().create_op_builder('ShareMemCommBuilder').load()"
 	$(BIN)/skyray tiny-model runs/miniworld-student --world miniworld
 	$(BIN)/skyray pipeline --config configs/local/demo.yaml
 	$(BIN)/skyray miniworld summary --run-dir runs/demo

@@ -141,3 +141,22 @@ def test_evol_on_a_planted_leak_terminates_as_a_derived_leak():
     leak = split_problems("test")[5].problem
     for template in ("evol_concretize", "evol_deepen", "evol_rewrite", "rephrase"):
         assert parse(_ask(teacher, template, question=leak).text) is not None
+
+
+def test_student_tokenizer_spells_numbers_digit_by_digit_with_the_space_on_the_first(tmp_path):
+    """Every digit is its own token and a number's leading space rides on its first digit, so
+    copying a number from the problem is a one-token match; world texts decode unchanged."""
+    from skyray.data.miniworld.splits import split_problems
+    from skyray.testing.miniworld.model import StudentConfig, build_tokenizer
+
+    tok = build_tokenizer(StudentConfig())
+    pieces = tok.convert_ids_to_tokens(tok("Ava gives away 4. 19 - 4 = 15.")["input_ids"])
+    assert pieces[pieces.index("Ġaway") + 1] == "Ġ4"
+    assert pieces[pieces.index("Ġ-") - 2 : pieces.index("Ġ-")] == ["Ġ1", "9"]
+    assert pieces[-3:] == ["Ġ1", "5", "."]
+    assert not [p for p in pieces if p == "Ġ"]  # no bare space token
+    for p in split_problems("test")[:25]:
+        for text in (p.problem, p.solution):
+            assert tok.decode(tok(text, add_special_tokens=False)["input_ids"]) == text
+            digits = [t for t in tok.tokenize(text) if any(c.isdigit() for c in t)]
+            assert all(len(t.lstrip("Ġ")) == 1 for t in digits)

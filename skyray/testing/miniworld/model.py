@@ -44,13 +44,16 @@ def corpus(num_problems: int = 3000, seed: int = 0) -> list[str]:
 
 
 def build_tokenizer(cfg: StudentConfig):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE(unk_token=None))
+    # one digit per token, the first one carrying the space before the number (" 14" ->
+    # "Ġ1", "4"): with a bare space token in front, copying a number from the problem needs a
+    # match on two tokens back, which a model this small learns far later than a one-token one
     tok.pre_tokenizer = pre_tokenizers.Sequence(
         [
-            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.Split(Regex(r" ?\d"), behavior="isolated"),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
         ]
     )
