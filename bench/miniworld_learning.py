@@ -1,6 +1,7 @@
 """How many samples does the miniworld student need before it does the sums? A plain torch loop.
 
     python bench/miniworld_learning.py --samples 20000 --steps 1000 --batch 16 --lr 2e-3
+    python bench/miniworld_learning.py --samples 4800 --steps 600 --batch 8 --lr 3e-3 --show-wrong 10
 
 No Ray, no DeepSpeed: the student of ``skyray tiny-model DIR --world miniworld`` (built into a
 temporary folder unless ``--model``), trained with AdamW (linear warmup 20 steps, linear decay)
@@ -35,6 +36,10 @@ def main() -> int:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--show-wrong", type=int, default=0, metavar="N",
+        help="after the last evaluation, print N wrong answers' problems and responses",
+    )  # fmt: skip
     args = parser.parse_args()
 
     import torch
@@ -74,8 +79,11 @@ def main() -> int:
     )
     tok.padding_side = "left"
 
+    wrong: list[str] = []
+
     def evaluate() -> str:
         model.eval()
+        wrong.clear()
         ok, n, lines, right = [0] * 6, [0] * 6, 0, 0
         for i in range(0, len(test), 50):
             chunk = test[i : i + 50]
@@ -88,7 +96,10 @@ def main() -> int:
                 text = tok.decode(o[x["input_ids"].shape[1] :], skip_special_tokens=True)
                 m = re.search(r"The answer is (\d+)", text)
                 n[t.level] += 1
-                ok[t.level] += bool(m and m.group(1) == t.answer)
+                right_answer = bool(m and m.group(1) == t.answer)
+                ok[t.level] += right_answer
+                if not right_answer:
+                    wrong.append(f"level {t.level}, answer {t.answer}: {t.problem}\n{text}")
                 written, good = check_response(text)
                 lines, right = lines + written, right + good
         model.train()
@@ -125,6 +136,8 @@ def main() -> int:
                 f"{step / train_s:.2f} steps/s | {evaluate()}",
                 flush=True,
             )
+    for text in wrong[: args.show_wrong]:
+        print(f"--- wrong, {text}")
     return 0
 
 
