@@ -109,14 +109,8 @@ def apply_overrides(
             node = child
         node[keys[-1]] = value
         given.add(tuple(keys))
-        if keys[-1] in twins:
-            twin = twins[keys[-1]]
-            if (*keys[:-1], twin) in given:
-                old, new = (keys[-1], twin) if keys[-1] in (renamed or {}) else (twin, keys[-1])
-                raise ConfigError(
-                    f"overrides: {'.'.join(keys[:-1] + [old])!r} is the old name of {new!r}; "
-                    f"give only {new!r}"
-                )
+        twin = twins.get(keys[-1])
+        if twin and (*keys[:-1], twin) not in given:  # both as overrides: from_dict refuses
             node.pop(twin, None)
     return result
 

@@ -70,8 +70,6 @@ def test_local_cluster_gives_serve_proxies_time_to_start(ray_cluster):
 
     @ray_cluster.remote(num_cpus=0)
     def seen() -> dict:
-        import os
-
         return {name: os.environ.get(name) for name in LOCAL_SERVE_ENV}
 
     got = ray_cluster.get(seen.remote())
