@@ -30,7 +30,7 @@ from skyray.data.miniworld.world import (
 TEST_SHARE = 8  # one puzzle in TEST_SHARE (by solution hash) is reserved for the test split
 MIN_STEPS = {"story": 1, "reverse": 1, "groups": 0, "pair": 0}
 OFFSET = {"story": 0, "reverse": 0, "groups": 1, "pair": 2}
-START_MAX = 20
+START_MAX = 10
 
 
 def kinds_for(level: int) -> list[str]:
@@ -95,7 +95,8 @@ def _draw(rng: random.Random, kind: str, num_steps: int) -> Puzzle | None:
     name, other = rng.sample(NAMES, 2)
     item, style = rng.choice(ITEMS), rng.randint(0, 1)
     if kind == "pair":
-        diff, small = rng.randint(1, 6), rng.randint(1, 10)
+        diff = rng.randint(1, 6)
+        small = rng.randint(1, max(1, (MAX_VALUE - diff) // 2))
         first, extra, value = 2 * small + diff, diff, small + diff
     else:
         first, extra = rng.randint(2, START_MAX), rng.randint(3, 6) if kind == "groups" else 0

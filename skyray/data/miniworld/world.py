@@ -27,7 +27,7 @@ SUBJECTS = {
     "pair": "Systems",
 }
 MAX_LEVEL = 5
-MAX_VALUE = 30  # small numbers: a model of ~1M parameters learns the sums on a CPU
+MAX_VALUE = 12  # small numbers: a model of ~1M parameters learns the sums in minutes on a CPU
 NAMES = ("Ava", "Ben", "Cal", "Dan", "Eve", "Fay", "Gus", "Ivy")
 ITEMS = ("coins", "pens", "cards", "shells", "stamps", "beads", "books", "eggs")
 

@@ -23,6 +23,7 @@ class StudentConfig:
     vocab_size: int = 640  # BPE target: the 256 byte symbols, 3 specials and the merges
     max_position_embeddings: int = 512
     seed: int = 0
+    pretrain_steps: int = 1000  # at most, of copy pretraining (testing.miniworld.pretrain); 0: none
 
 
 def corpus(num_problems: int = 3000, seed: int = 0) -> list[str]:
@@ -69,14 +70,23 @@ def build_tokenizer(cfg: StudentConfig):
     )
 
 
-def build_student(out_dir: str | Path, cfg: StudentConfig | None = None) -> Path:
-    """Write a random Llama of ``cfg``'s shape and the world tokenizer to ``out_dir``."""
+def build_student(out_dir: str | Path, cfg: StudentConfig | None = None, log=print) -> Path:
+    """Write a Llama of ``cfg``'s shape and the world tokenizer to ``out_dir``: random, then
+    ``cfg.pretrain_steps`` of copy pretraining (figures in ``pretraining.json``)."""
+    import shutil
+
+    from skyray.atomic import write_json_atomic
+    from skyray.testing.miniworld.pretrain import CopyPretraining, pretrain_copying
     from skyray.testing.tiny_model import save_random_llama
 
     cfg = cfg or StudentConfig()
-    return save_random_llama(
+    final = Path(out_dir)
+    # built beside its place and moved there whole: an interrupted build leaves no model behind
+    out = final.with_name(final.name + ".building")
+    shutil.rmtree(out, ignore_errors=True)
+    save_random_llama(
         build_tokenizer(cfg),
-        out_dir,
+        out,
         cfg.seed,
         hidden_size=cfg.hidden_size,
         intermediate_size=cfg.intermediate_size,
@@ -86,3 +96,11 @@ def build_student(out_dir: str | Path, cfg: StudentConfig | None = None) -> Path
         max_position_embeddings=cfg.max_position_embeddings,
         tie_word_embeddings=True,
     )
+    if cfg.pretrain_steps > 0:
+        pretraining = CopyPretraining(steps=cfg.pretrain_steps, seed=cfg.seed)
+        figures = pretrain_copying(str(out), pretraining, log=log)
+        write_json_atomic(out / "pretraining.json", figures)
+    if final.is_dir() and not any(final.iterdir()):
+        final.rmdir()
+    out.rename(final)  # refused (OSError) when ``out_dir`` already holds files
+    return final
