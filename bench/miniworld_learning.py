@@ -2,9 +2,10 @@
 
     python bench/miniworld_learning.py --samples 20000 --steps 1000 --batch 16 --lr 2e-3
     python bench/miniworld_learning.py --samples 4800 --steps 600 --batch 8 --lr 3e-3 --show-wrong 10
+    python bench/miniworld_learning.py --samples 4800 --steps 600 --batch 8 --lr 3e-3 --pretrain-steps 0
 
 No Ray, no DeepSpeed: the student of ``skyray tiny-model DIR --world miniworld`` (built into a
-temporary folder unless ``--model``), trained with AdamW (linear warmup 20 steps, linear decay)
+temporary folder unless ``--model``; ``--pretrain-steps 0`` skips its copy pretraining), trained with AdamW (linear warmup 20 steps, linear decay)
 on fresh world problems with their reference solutions in the SFT prompt format (loss on the
 response only), one thread. Every ``--eval-every`` steps it greedy-decodes every third problem of
 ``miniworld-test`` (100, 20 per level) and prints the answer accuracy per level, the share of
@@ -37,6 +38,11 @@ def main() -> int:
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--pretrain-steps", type=int, default=1000,
+        help="at most this many steps of the student's copy pretraining when building it (0: a "
+        "random student, as before SkyRay pretrained it)",
+    )  # fmt: skip
+    parser.add_argument(
         "--show-wrong", type=int, default=0, metavar="N",
         help="after the last evaluation, print N wrong answers' problems and responses",
     )  # fmt: skip
@@ -55,9 +61,11 @@ def main() -> int:
     torch.manual_seed(args.seed)
     model_dir = args.model
     if not model_dir:
-        from skyray.testing.miniworld.model import build_student
+        from skyray.testing.miniworld.model import StudentConfig, build_student
 
-        model_dir = str(build_student(Path(tempfile.mkdtemp(prefix="mw-student-")) / "student"))
+        cfg = StudentConfig(pretrain_steps=args.pretrain_steps)
+        folder = Path(tempfile.mkdtemp(prefix="mw-student-")) / "student"
+        model_dir = str(build_student(folder, cfg))
     tok = AutoTokenizer.from_pretrained(model_dir)
     model = LlamaForCausalLM.from_pretrained(model_dir)
     rng = random.Random(args.seed)

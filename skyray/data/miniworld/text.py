@@ -76,7 +76,8 @@ def explain(p: Puzzle) -> list[str]:
     """The written solution's lines: each step's own sentence, then its arithmetic.
 
     Copying the sentence first turns "which step comes next" into "which sentence follows the
-    one just copied", a lookup a small model learns fast; the arithmetic then only needs what is
+    one just copied", a lookup a small model that can copy (its pretraining,
+    :mod:`skyray.testing.miniworld.pretrain`) learns fast; the arithmetic then only needs what is
     on its own line and the line before.
     """
     solved = solve(p)

@@ -1,9 +1,11 @@
-"""The miniature world's student: a small random Llama and a tokenizer trained here.
+"""The miniature world's student: a small Llama, copy-pretrained, and a tokenizer trained here.
 
 The tokenizer is a byte-level BPE learned from the world's own texts (problems, solutions, the
 SFT prompt) with every digit its own token, so words cost one token and numbers are spelled
-digit by digit, which is what lets a model this small learn the arithmetic. Nothing is
-downloaded: ``skyray tiny-model DIR --world miniworld`` writes both through ``save_pretrained``.
+digit by digit, which is what lets a model this small learn the arithmetic. The random model is
+then trained to copy (:mod:`skyray.testing.miniworld.pretrain`, about a minute on 2 cores), the
+one base-model skill SFT data does not teach it in minutes. Nothing is downloaded:
+``skyray tiny-model DIR --world miniworld`` writes both through ``save_pretrained``.
 """
 
 from __future__ import annotations
