@@ -22,7 +22,18 @@ def test_scaling_claim_needs_separated_end_intervals():
 
 def test_stage2_leak_and_selfcompare_claims():
     assert stage2_claim(2000, (5, 120), (20, 120)).held
-    assert not stage2_claim(2000, (20, 120), (20, 120)).held
+    same = stage2_claim(2000, (20, 120), (20, 120))
+    assert same.held is False and same.markdown().startswith(
+        "- **Stage 2 on hard problems lifts levels 4-5: did not hold.**"
+    )
+    # a rise inside the intervals (the demo's 27/120 -> 29/120) is not shown, not held
+    noise = stage2_claim(1200, (27, 120), (29, 120))
+    assert noise.held is False and ": not shown.**" in noise.markdown()
+    assert "(the intervals overlap)" in noise.evidence
+    fell = selfcompare_claim((78, 300), (61, 300))
+    assert fell.held is False and ": did not hold.**" in fell.markdown()
+    rose = selfcompare_claim((30, 300), (90, 300))
+    assert rose.held and ": held.**" in rose.markdown() and "apart" in rose.evidence
     counts = {c: {"rows": 1, "dropped": 1} for c in ("planted", "paraphrased", "derived")}
     audit = {
         "leaks": {"planted": {"s1": "miniworld-test:L1:0003"}},

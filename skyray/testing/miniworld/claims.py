@@ -6,11 +6,13 @@ self-compare report); every claim is stated with its numbers and 95% Wilson inte
 1. *Quantity breeds quality*: held-out accuracy rises with the synthetic data size, and the
    interval at the largest size lies above the one at the smallest;
 2. *Hard problems in stage 2 lift the hard levels*: levels 4-5 accuracy of the stage-2 model
-   above the stage-1 model of the same size;
+   above the stage-1 model of the same size, the intervals apart;
 3. *30-gram decontamination removes the leaks without hurting*: every planted leak dropped and
    listed by benchmark item, no clean row dropped;
 4. *Self-compare fixes the model's own errors* (when that stage ran): accuracy after the round
-   above accuracy before it.
+   above accuracy before it, the intervals apart.
+
+A figure that rose with overlapping intervals is "not shown": the run cannot tell it from noise.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ class Claim:
     title: str
     held: bool | None  # None: not tested on this run
     evidence: str  # the numbers, one or a few sentences
+    verdict: str = ""  # the word for ``held``; default: held / did not hold / not tested
 
     def markdown(self) -> str:
-        verdict = {True: "held", False: "did not hold", None: "not tested"}[self.held]
-        return f"- **{self.title}: {verdict}.** {self.evidence}"
+        default = {True: "held", False: "did not hold", None: "not tested"}[self.held]
+        return f"- **{self.title}: {self.verdict or default}.** {self.evidence}"
 
 
 def cell_of(report: dict[str, Any], benchmark: str, grader: str, levels=None) -> tuple[int, int]:
@@ -67,17 +70,23 @@ def scaling_claim(points: list[tuple[int, tuple[int, int]]]) -> Claim:
     )
 
 
+def _rise(before: tuple[int, int], after: tuple[int, int]) -> tuple[bool, str, str]:
+    """(held, verdict, note) of "after is above before": held only with the intervals apart."""
+    rose = after[0] / max(after[1], 1) > before[0] / max(before[1], 1)
+    apart = wilson_interval(*after)[0] > wilson_interval(*before)[1]
+    if apart:
+        return True, "", " (the intervals are apart)."
+    return False, "not shown" if rose else "", " (the intervals overlap)."
+
+
 def stage2_claim(size: int, before: tuple[int, int], after: tuple[int, int]) -> Claim:
+    held, verdict, note = _rise(before, after)
     return Claim(
         "Stage 2 on hard problems lifts levels 4-5",
-        after[0] / max(after[1], 1) > before[0] / max(before[1], 1),
+        held,
         f"Levels 4-5 at {size:,} samples: stage 1 {pct(*before)}, after stage 2 "
-        f"{pct(*after)}"
-        + (
-            " (the intervals are apart)."
-            if wilson_interval(*after)[0] > wilson_interval(*before)[1]
-            else " (the intervals overlap)."
-        ),
+        f"{pct(*after)}{note}",
+        verdict,
     )
 
 
@@ -105,10 +114,12 @@ def leak_claim(audit: dict[str, Any], max_listed: int = 20) -> Claim:
 def selfcompare_claim(before: tuple[int, int] | None, after: tuple[int, int] | None) -> Claim:
     if before is None or after is None:
         return Claim("Self-compare fixes the model's own errors", None, "The stage did not run.")
+    held, verdict, note = _rise(before, after)
     return Claim(
         "Self-compare fixes the model's own errors",
-        after[0] / max(after[1], 1) > before[0] / max(before[1], 1),
-        f"Accuracy before the round {pct(*before)}, after {pct(*after)}.",
+        held,
+        f"Accuracy before the round {pct(*before)}, after {pct(*after)}{note}",
+        verdict,
     )
 
 
