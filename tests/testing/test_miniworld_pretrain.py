@@ -41,7 +41,9 @@ def test_student_build_records_its_pretraining_and_never_overwrites(tmp_path):
     assert abs(figures["repeat_loss_before"] - figures["no_copying_loss"]) < 1.0
     vocab = json.loads((student / "config.json").read_text())["vocab_size"]
     assert figures["no_copying_loss"] == pytest.approx(math.log(vocab - 3), abs=0.01)
-    assert logged and "step 3" in logged[-1]
+    assert "copy pretraining: step 3, repeat loss" in logged[0]
+    # 3 steps cannot form induction: the build says so instead of passing it off as pretrained
+    assert "warning: the repeat's loss is still" in logged[-1] and "after 3 steps" in logged[-1]
     a, b = (load_file(d / "model.safetensors") for d in (plain, student))
     assert any(not torch.equal(a[k], b[k]) for k in a)  # same seed, so pretraining moved them
     assert not list(tmp_path.glob("*.building"))
