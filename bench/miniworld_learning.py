@@ -5,8 +5,8 @@
     python bench/miniworld_learning.py --samples 4800 --steps 600 --batch 8 --lr 3e-3 --pretrain-steps 0
 
 No Ray, no DeepSpeed: the student of ``skyray tiny-model DIR --world miniworld`` (built into a
-temporary folder unless ``--model``; ``--pretrain-steps 0`` skips its copy pretraining), trained with AdamW (linear warmup 20 steps, linear decay)
-on fresh world problems with their reference solutions in the SFT prompt format (loss on the
+temporary folder unless ``--model``; ``--pretrain-steps 0`` skips its copy pretraining),
+trained with AdamW (linear warmup 20 steps, linear decay) on fresh world problems with their reference solutions in the SFT prompt format (loss on the
 response only), one thread. Every ``--eval-every`` steps it greedy-decodes every third problem of
 ``miniworld-test`` (100, 20 per level) and prints the answer accuracy per level, the share of
 ``a op b = c`` lines it wrote that are right, the training steps/s and samples seen. The rate at

@@ -9,6 +9,7 @@ import pytest
 
 from skyray.testing.miniworld.model import StudentConfig, build_student
 from skyray.testing.miniworld.pretrain import CopyPretraining, copy_batch
+from skyray.train.collate import pad_batch
 
 
 def test_copy_documents_repeat_their_run_and_score_only_the_repeat():
@@ -17,13 +18,16 @@ def test_copy_documents_repeat_their_run_and_score_only_the_repeat():
     rows = copy_batch(random.Random(0), vocab, bos=0, cfg=cfg)
     assert len(rows) == 32
     lengths = set()
-    for ids, labels in rows:
+    batch = pad_batch(rows, pad_id=2)
+    for row, (ids, prompt_len) in enumerate(rows):
         n = (len(ids) - 1) // 2
         lengths.add(n)
-        assert 5 <= n <= 9 and len(ids) == 2 * n + 1 == len(labels)
+        assert 5 <= n <= 9 and len(ids) == 2 * n + 1 and prompt_len == n + 1
         assert ids[0] == 0 and ids[1 : n + 1] == ids[n + 1 :]
         assert set(ids[1:]) <= set(vocab)
-        assert labels[: n + 1] == [-100] * (n + 1) and labels[n + 1 :] == ids[n + 1 :]
+        labels = batch["labels"][row].tolist()
+        assert labels[: n + 1] == [-100] * (n + 1) and labels[n + 1 : len(ids)] == ids[n + 1 :]
+        assert set(labels[len(ids) :]) <= {-100}  # the padding carries no loss
     assert len(lengths) > 1
 
 

@@ -5,9 +5,9 @@ of ~1M parameters has to learn that from the SFT data itself: on the world's pro
 the right format with the wrong numbers for thousands of samples (`bench/miniworld_learning.py`).
 So the student is trained first on *copy documents*: a run of random tokens, then the same run
 again, loss on the repeat only. No world text, no arithmetic, no solutions: what the student knows
-of the world still comes from the SFT data. Induction forms abruptly: the repeat's loss stays near ln(vocab) for ~500 steps, then
-falls below 1 within ~100 (measured here, batch 16, learning rate 1e-3); training stops once it is
-below ``stop_loss``.
+of the world still comes from the SFT data. Induction forms abruptly: the repeat's loss stays near
+ln(vocab) for ~500 steps, then falls below 1 within ~100 (measured here, batch 16, learning rate
+1e-3); training stops once it is below ``stop_loss``.
 
 Plain torch, one process, seeded: the same steps give the same weights on the same machine.
 """
@@ -35,22 +35,13 @@ PROBE = CopyPretraining(batch_size=64)  # the fresh documents the repeat's loss 
 
 
 def copy_batch(rng: random.Random, vocab: list[int], bos: int, cfg: CopyPretraining):
-    """(input ids, labels) of ``cfg.batch_size`` copy documents, padded with -100 labels."""
+    """``cfg.batch_size`` copy documents as SFT samples ``(input ids, prompt length)``: the BOS
+    and the run are the prompt (no loss), the repeat is the response."""
     rows = []
     for _ in range(cfg.batch_size):
         run = [rng.choice(vocab) for _ in range(rng.randint(cfg.min_run, cfg.max_run))]
-        rows.append(([bos, *run, *run], [-100] * (len(run) + 1) + run))
+        rows.append(([bos, *run, *run], len(run) + 1))
     return rows
-
-
-def _tensors(rows, pad: int):
-    import torch
-
-    width = max(len(ids) for ids, _ in rows)
-    ids = torch.tensor([x + [pad] * (width - len(x)) for x, _ in rows])
-    labels = torch.tensor([y + [-100] * (width - len(y)) for _, y in rows])
-    mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x, _ in rows])
-    return ids, labels, mask
 
 
 def pretrain_copying(model_dir: str, cfg: CopyPretraining, log=print) -> dict:
@@ -62,6 +53,8 @@ def pretrain_copying(model_dir: str, cfg: CopyPretraining, log=print) -> dict:
     import torch
     from transformers import AutoTokenizer, LlamaForCausalLM
 
+    from skyray.train.collate import pad_batch
+
     threads = torch.get_num_threads()
     torch.set_num_threads(max(1, cfg.threads))
     try:
@@ -72,13 +65,12 @@ def pretrain_copying(model_dir: str, cfg: CopyPretraining, log=print) -> dict:
         vocab = [i for i in range(len(tok)) if i not in specials]
         rng = random.Random(f"copy-pretraining:{cfg.seed}")
         probe = copy_batch(random.Random("copy-held-out"), vocab, tok.bos_token_id, PROBE)
-        held_out = _tensors(probe, tok.pad_token_id)
+        held_out = pad_batch(probe, tok.pad_token_id)
 
         def repeat_loss() -> float:
             model.eval()
             with torch.no_grad():
-                ids, labels, mask = held_out
-                loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss.item()
+                loss = model(**held_out).loss.item()
             model.train()
             return loss
 
@@ -89,10 +81,8 @@ def pretrain_copying(model_dir: str, cfg: CopyPretraining, log=print) -> dict:
         loss, step = before, 0
         while step < cfg.steps and loss >= cfg.stop_loss:
             step += 1
-            ids, labels, mask = _tensors(
-                copy_batch(rng, vocab, tok.bos_token_id, cfg), tok.pad_token_id
-            )
-            model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
+            batch = pad_batch(copy_batch(rng, vocab, tok.bos_token_id, cfg), tok.pad_token_id)
+            model(**batch).loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
